@@ -1,0 +1,252 @@
+"""The exception hierarchy. Everything qavix_lab raises on purpose is a ``QavixError``.
+
+Service errors carry the WebResult ``code`` and ``message``, the operation name and the HTTP
+status; local errors (media, audio, transcripts, validation) carry ``where`` they happened.
+Messages never contain an API key: :func:`redact` scrubs any text before it lands in an error.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+__all__ = [
+    "QavixError", "APIError", "NotLoggedIn", "FeatureDisabled", "LimitReached", "NotFound",
+    "ParameterRequired", "RateLimited", "SystemError_", "OperationFailed", "UnknownServiceError",
+    "URLRejected", "TransportError", "ConnectError", "TimeoutError_", "MalformedResponse",
+    "ValidationError", "TaskError", "TaskFailed", "TaskViolation", "TaskDeleted", "WaitTimeout",
+    "UnknownTaskStatus", "MediaError", "AudioError", "TranscriptFormatError", "UploadError",
+    "LinkExpired", "error_for_code", "redact",
+]
+
+_SECRET_PATTERNS = [
+    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
+    re.compile(r"(?i)((?:api[_-]?key|secret|securitytoken|security_token|access|token|x-amz-security-token|signature|credential)[\"']?\s*[=:]\s*[\"']?)[^\s\"'&,}]+"),
+]
+_registered_secrets: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret (API key, temporary credential) so that :func:`redact` always hides it."""
+    if value and len(value) >= 6:
+        _registered_secrets.add(value)
+
+
+def redact(text: str) -> str:
+    """Hide API keys, bearer tokens and credentials in ``text`` (for errors, logs and reprs)."""
+    for secret in _registered_secrets:
+        if secret in text:
+            text = text.replace(secret, "***")
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(lambda m: m.group(1) + "***", text)
+    return text
+
+
+class QavixError(Exception):
+    """Root of every error qavix_lab raises on purpose."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int | None = None,
+        operation: str | None = None,
+        http_status: int | None = None,
+        where: str | None = None,
+    ) -> None:
+        self.message = redact(str(message))
+        self.code = code
+        self.operation = operation
+        self.http_status = http_status
+        self.where = where
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        parts = []
+        if self.operation:
+            parts.append(f"[{self.operation}]")
+        if self.code is not None:
+            parts.append(f"code {self.code}:")
+        parts.append(self.message)
+        if self.where:
+            parts.append(f"(at {self.where})")
+        if self.http_status is not None and self.http_status != 200:
+            parts.append(f"(HTTP {self.http_status})")
+        return " ".join(parts)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
+
+
+# --- errors the service reports (WebResult.code != 0) -------------------------------------------
+class APIError(QavixError):
+    """The service answered with a non-zero WebResult code."""
+
+    hint = ""
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return f"{text} — {self.hint}" if self.hint else text
+
+
+class NotLoggedIn(APIError):
+    hint = "check QAVIX_API_KEY (missing, wrong or revoked key)"
+
+
+class FeatureDisabled(APIError):
+    hint = "this feature is not enabled for your account"
+
+
+class LimitReached(APIError):
+    hint = "a quota or balance limit was reached"
+
+
+class NotFound(APIError):
+    hint = "no such resource, or it belongs to another API key"
+
+
+class ParameterRequired(APIError):
+    hint = "a required request field is missing"
+
+
+class RateLimited(APIError):
+    """Too many requests (code 429 or HTTP 429). ``retry_after`` is in seconds when known."""
+
+    hint = "rate limited; slow down or raise max_retries"
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+class SystemError_(APIError):
+    hint = "a transient server error; retried automatically for reads"
+
+
+class OperationFailed(APIError):
+    hint = "the service could not complete the operation"
+
+
+class UnknownServiceError(APIError):
+    """A non-zero code this library does not know."""
+
+
+URL_REASONS: dict[int, tuple[str, str]] = {
+    10020: ("URL_INVALID", "the URL is not well formed"),
+    10021: ("URL_SCHEME_NOT_ALLOWED", "only http and https URLs are allowed"),
+    10022: ("URL_USERINFO_NOT_ALLOWED", "the URL must not contain user:pass@host"),
+    10023: ("URL_HOST_INVALID", "the host name is missing or invalid"),
+    10024: ("URL_HOST_BLOCKED", "localhost, .local and metadata hosts are blocked"),
+    10025: ("URL_HOST_UNRESOLVED", "the host name does not resolve"),
+    10026: ("URL_ADDRESS_BLOCKED", "the host resolves to a private or local address"),
+    10027: ("URL_HOST_NOT_ALLOWED", "the host is not on the service's allow-list"),
+    10028: ("URL_TOO_LONG", "the URL is too long"),
+}
+
+
+class URLRejected(APIError):
+    """The service's URL safety check (SSRF protection) refused a URL: codes 10020..10028."""
+
+    def __init__(self, message: str, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.reason, self.explanation = URL_REASONS.get(self.code or 0, ("URL_REJECTED", ""))
+
+    @property
+    def hint(self) -> str:  # type: ignore[override]
+        return f"{self.reason}: {self.explanation}. Upload local files with client.files.upload()"
+
+
+_CODE_CLASSES: dict[int, type[APIError]] = {
+    4001: NotLoggedIn,
+    4002: FeatureDisabled,
+    4003: LimitReached,
+    4004: NotFound,
+    4005: ParameterRequired,
+    429: RateLimited,
+    5000: SystemError_,
+    5001: OperationFailed,
+}
+
+
+def error_for_code(code: int) -> type[APIError]:
+    """The exception class for a WebResult code (``URLRejected`` for 10020..10028)."""
+    if code in URL_REASONS:
+        return URLRejected
+    return _CODE_CLASSES.get(code, UnknownServiceError)
+
+
+# --- errors on the way to the service ---------------------------------------------------------
+class TransportError(QavixError):
+    """The request did not get a complete answer (connection refused, reset, timed out)."""
+
+
+class ConnectError(TransportError):
+    """The connection could not be made: the request surely did not reach the service."""
+
+
+class TimeoutError_(TransportError):
+    """No answer in time. The request may or may not have reached the service."""
+
+
+class MalformedResponse(QavixError):
+    """The answer is not a WebResult: HTML from a gateway, truncated JSON, wrong shape."""
+
+    def __init__(self, message: str, *, snippet: str = "", **kw: Any) -> None:
+        self.snippet = redact(snippet)
+        if snippet:
+            message = f"{message}; body starts: {self.snippet!r}"
+        super().__init__(message, **kw)
+
+
+class ValidationError(QavixError, ValueError):
+    """An argument was rejected locally, before anything was sent."""
+
+
+class UploadError(QavixError):
+    """Putting a file into object storage failed."""
+
+
+class LinkExpired(QavixError):
+    """A temporary download URL has expired and could not be refreshed."""
+
+
+# --- task outcomes ------------------------------------------------------------------------------
+class TaskError(QavixError):
+    """A task ended badly. ``task`` is the last state seen."""
+
+    def __init__(self, message: str, *, task: Any = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.task = task
+
+
+class TaskFailed(TaskError):
+    """Status 2: the task failed."""
+
+
+class TaskViolation(TaskError):
+    """Status 10: the content was rejected by moderation."""
+
+
+class TaskDeleted(TaskError):
+    """Status -1: the task was deleted."""
+
+
+class UnknownTaskStatus(TaskError):
+    """The service reported a status this library does not know; never mistaken for success."""
+
+
+class WaitTimeout(TaskError, TimeoutError):
+    """``wait()`` reached its deadline; ``task`` holds the last state seen."""
+
+
+# --- local analysis errors ----------------------------------------------------------------------
+class MediaError(QavixError, ValueError):
+    """A media file is missing, corrupt, or not audio/video."""
+
+
+class AudioError(MediaError):
+    """Audio that cannot be analysed: corrupt, silent, or too short."""
+
+
+class TranscriptFormatError(QavixError, ValueError):
+    """A transcript matches no known shape, or breaks inside one; ``where`` names the place."""
