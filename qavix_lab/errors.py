@@ -14,6 +14,7 @@ __all__ = [
     "QavixError", "APIError", "NotLoggedIn", "FeatureDisabled", "LimitReached", "NotFound",
     "ParameterRequired", "RateLimited", "SystemError_", "OperationFailed", "UnknownServiceError",
     "URLRejected", "TransportError", "ConnectError", "TimeoutError_", "MalformedResponse",
+    "GatewayError",
     "ValidationError", "TaskError", "TaskFailed", "TaskViolation", "TaskDeleted", "WaitTimeout",
     "UnknownTaskStatus", "MediaError", "AudioError", "TranscriptFormatError", "UploadError",
     "LinkExpired", "error_for_code", "redact",
@@ -196,6 +197,10 @@ class MalformedResponse(QavixError):
         if snippet:
             message = f"{message}; body starts: {self.snippet!r}"
         super().__init__(message, **kw)
+
+
+class GatewayError(MalformedResponse):
+    """A 5xx answer that is not a WebResult (a gateway's HTML error page): retried for reads."""
 
 
 class ValidationError(QavixError, ValueError):

@@ -1,0 +1,119 @@
+"""Client benchmark: 1,000 TTS tasks created and waited with AsyncClient at bounded concurrency,
+against a naive sequential sync loop and against the sandbox's raw capacity, measured in the same
+run; polls per completed task; ``import qavix_lab`` time against ``import httpx, pandas``.
+
+    python benchmarks/bench_client.py [--tasks 1000] [--concurrency 100] [--tts-seconds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import subprocess
+import sys
+import time
+
+import httpx
+from _common import sandbox_process, table
+
+from qavix_lab.client import AsyncClient, Client
+
+TEXT = "The quick brown fox jumps over the lazy dog."
+
+
+async def raw_capacity(url: str, key: str, n: int, concurrency: int, tts_seconds: float) -> float:
+    """The best any client could do: create all, wait exactly the known duration, query once."""
+    headers = {"Authorization": f"Bearer {key}"}
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url + "/", headers=headers, limits=limits) as http:
+        voice = (await http.post("openapi/timbre/list", json={})).json()["result"][0]["id"]
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one() -> None:
+            async with gate:
+                made = await http.post("openapi/audio/tts/create",
+                                       json={"text": TEXT, "timbreId": voice})
+            await asyncio.sleep(tts_seconds + 0.05)
+            async with gate:
+                state = await http.post("openapi/audio/tts/result",
+                                        json={"taskId": made.json()["result"]["taskId"]})
+            assert state.json()["result"]["status"] == 1
+
+        start = time.perf_counter()
+        await asyncio.gather(*(one() for _ in range(n)))
+        return time.perf_counter() - start
+
+
+async def ours(url: str, key: str, n: int, concurrency: int) -> tuple[float, float]:
+    polls = 0
+
+    def count(_state: object) -> None:
+        nonlocal polls
+        polls += 1
+
+    async with AsyncClient(key, base_url=url, max_connections=concurrency) as client:
+        voice = (await client.voices.list())[0].id
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one() -> None:
+            async with gate:
+                task = await client.tts.create(TEXT, voice)
+            await task.wait(on_progress=count)
+
+        start = time.perf_counter()
+        await asyncio.gather(*(one() for _ in range(n)))
+        return time.perf_counter() - start, polls / n
+
+
+def naive(url: str, key: str, n: int) -> float:
+    """What people write first: create, then poll every second until done, one task at a time."""
+    with Client(key, base_url=url) as client:
+        voice = client.voices.list()[0].id
+        start = time.perf_counter()
+        for _ in range(n):
+            task_id = client.tts.create(TEXT, voice).id
+            while client.tts.result(task_id).status != 1:
+                time.sleep(1.0)
+        return time.perf_counter() - start
+
+
+def import_seconds(statement: str, repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", statement], check=True)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tasks", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument("--tts-seconds", type=float, default=3.0)
+    parser.add_argument("--naive-tasks", type=int, default=5)
+    args = parser.parse_args()
+    n = args.tasks
+    with sandbox_process("--tts-seconds", str(args.tts_seconds)) as (url, key):
+        raw = asyncio.run(raw_capacity(url, key, n, args.concurrency, args.tts_seconds))
+        ours_s, polls = asyncio.run(ours(url, key, n, args.concurrency))
+        naive_s = naive(url, key, args.naive_tasks)
+    naive_rate, ours_rate, raw_rate = args.naive_tasks / naive_s, n / ours_s, n / raw
+    base = import_seconds("import httpx, pandas")
+    ours_import = import_seconds("import qavix_lab")
+    table([
+        (f"AsyncClient, {n} tasks", f"{ours_s:.2f} s", ""),
+        ("  throughput", f"{ours_rate:.1f} tasks/s", ""),
+        (f"raw capacity ({n} tasks, oracle)", f"{raw:.2f} s", ""),
+        (f"naive sync loop ({args.naive_tasks} tasks)", f"{naive_rate:.2f} tasks/s", ""),
+        ("ours / naive", f"{ours_rate / naive_rate:.1f}x", ">= 20x"),
+        ("ours / raw capacity", f"{100 * ours_rate / raw_rate:.0f}%", ">= 80%"),
+        ("polls per completed task", f"{polls:.2f}", "<= 3"),
+        ("import qavix_lab", f"{1000 * ours_import:.0f} ms", ""),
+        ("import httpx, pandas", f"{1000 * base:.0f} ms", ""),
+        ("import ratio", f"{ours_import / base:.2f}x", "<= 1.2x"),
+    ], f"client benchmark (TTS task = {args.tts_seconds:g} s, concurrency {args.concurrency})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,190 @@
+"""Sans-IO core: every operation is a generator of effects, run by a sync or an async driver.
+
+Request building, response parsing, retries and polling are written once, here and in the modules
+that build on it; :mod:`qavix_lab.client.drivers` only performs the effects (send, sleep, call).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+
+import orjson
+
+from ..errors import (
+    ConnectError,
+    GatewayError,
+    MalformedResponse,
+    QavixError,
+    RateLimited,
+    TransportError,
+    error_for_code,
+)
+from ..spec import Operation, operation
+
+log = logging.getLogger("qavix_lab")
+T = TypeVar("T")
+
+
+# --- effects ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Send:
+    """POST ``body`` as JSON to ``path`` (relative to the base URL)."""
+
+    operation: str
+    path: str
+    body: dict[str, Any]
+    timeout: float | None = None
+
+
+@dataclass(frozen=True)
+class Sleep:
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Call:
+    """Run a blocking function (storage, disk); the async driver runs it in a thread."""
+
+    fn: Callable[[], Any]
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+
+
+Plan = Generator[Any, Any, T]
+
+
+# --- retries ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter; ``Retry-After`` honoured up to ``retry_after_cap``."""
+
+    max_retries: int = 2
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    retry_after_cap: float = 60.0
+    rng: random.Random = field(default_factory=random.Random, compare=False, repr=False)
+
+    def delay(self, attempt: int, error: QavixError) -> float:
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:
+            return min(max(float(retry_after), 0.0), self.retry_after_cap)
+        ceiling = min(self.max_delay, self.base_delay * 2**attempt)
+        return ceiling / 2 + self.rng.uniform(0, ceiling / 2)
+
+
+def is_retryable(op: Operation, error: QavixError) -> bool:
+    """Reads retry on transient errors; creates only when the request surely did not land."""
+    if isinstance(error, ConnectError | RateLimited):
+        return True
+    if op.creates_task:
+        return False
+    if isinstance(error, TransportError | GatewayError):
+        return True
+    return error.code in (5000, 5001)
+
+
+# --- parsing ----------------------------------------------------------------------------------
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+def _snippet(content: bytes) -> str:
+    text = content[:300].decode("utf-8", "replace")
+    return " ".join(text.split())[:160]
+
+
+def decode_webresult(op: Operation, response: RawResponse) -> Any:
+    """Return ``result`` of a WebResult, or raise the error it (or the HTTP status) stands for."""
+    ctx = {"operation": op.name, "http_status": response.status}
+    try:
+        payload = orjson.loads(response.content) if response.content else None
+    except orjson.JSONDecodeError:
+        payload = None
+    is_webresult = isinstance(payload, dict) and isinstance(payload.get("code"), int)
+    if response.status == 429:
+        message = payload.get("message", "") if is_webresult else "HTTP 429 Too Many Requests"
+        raise RateLimited(message or "rate limited", code=429,
+                          retry_after=_retry_after(response.headers), **ctx)
+    if not is_webresult:
+        what = "an HTML page" if b"<html" in response.content[:500].lower() else "no WebResult"
+        cls = GatewayError if response.status >= 500 else MalformedResponse
+        raise cls(f"the service answered with {what}", snippet=_snippet(response.content), **ctx)
+    code = payload["code"]
+    if code != 0:
+        cls = error_for_code(code)
+        extra = {"retry_after": _retry_after(response.headers)} if cls is RateLimited else {}
+        raise cls(str(payload.get("message") or f"error {code}"), code=code, **ctx, **extra)
+    if response.status >= 400:
+        raise MalformedResponse("HTTP error status with a success code",
+                                snippet=_snippet(response.content), **ctx)
+    return payload.get("result")
+
+
+def parse_result(op: Operation, result: Any) -> Any:
+    """Build the operation's result model(s) from the decoded ``result``."""
+    if op.result is None:
+        return result
+    if op.result_is_list:
+        if result is None:
+            return []
+        if not isinstance(result, list):
+            raise MalformedResponse(f"expected a list, got {type(result).__name__}",
+                                    operation=op.name, where="result")
+        return [op.result.from_json(item, where=f"result[{i}]") for i, item in enumerate(result)]
+    if result is None:
+        raise MalformedResponse("the result is null", operation=op.name, where="result")
+    try:
+        return op.result.from_json(result)
+    except MalformedResponse as exc:
+        exc.operation = op.name
+        raise
+
+
+def build_body(op: Operation, fields: Mapping[str, Any], extra_body: Mapping[str, Any] | None
+               ) -> dict[str, Any]:
+    """Request JSON: known fields with ``None`` dropped, then ``extra_body`` passed unchanged."""
+    body = {k: v for k, v in fields.items() if v is not None}
+    if extra_body:
+        body.update(extra_body)
+    return body
+
+
+def call(name: str, body: dict[str, Any], policy: RetryPolicy, *, timeout: float | None = None,
+         raw: bool = False) -> Plan[Any]:
+    """Send one operation with retries; return its parsed result (the decoded JSON if ``raw``)."""
+    op = operation(name)
+    attempt = 0
+    while True:
+        try:
+            response = yield Send(op.name, op.path, body, timeout)
+            result = decode_webresult(op, response)
+            return result if raw else parse_result(op, result)
+        except QavixError as error:
+            if attempt >= policy.max_retries or not is_retryable(op, error):
+                raise
+            delay = policy.delay(attempt, error)
+            log.info("%s: %s; retry %d/%d in %.2fs", op.name, type(error).__name__,
+                     attempt + 1, policy.max_retries, delay)
+            attempt += 1
+            yield Sleep(delay)

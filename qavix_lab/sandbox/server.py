@@ -1,0 +1,308 @@
+"""The sandbox's HTTP front: WebResult API under ``/qavix``, links, auditions, S3 storage."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from ..spec import MESSAGES, OPERATIONS, Operation
+from .config import SandboxConfig
+from .faults import Fault, Faults
+from .handlers import HANDLERS, describe, scenario_status
+from .jobs import VideoJobs, erase_areas
+from .ssrf import check_url
+from .world import ServiceError, Task, World
+
+log = logging.getLogger("qavix_lab.sandbox")
+API_PREFIX = "/qavix"
+_HTML_PAGE = ("<html><head><title>{status} Bad Gateway</title></head><body><center><h1>{status}"
+              "</h1></center><hr><center>qavix-gateway</center></body></html>")
+
+
+def webresult(code: int, message: str, result: Any = None, status: int = 200,
+              headers: dict[str, str] | None = None) -> Response:
+    body = orjson.dumps({"code": code, "message": message, "result": result})
+    return Response(body, status_code=status, media_type="application/json", headers=headers)
+
+
+class RateLimiter:
+    """A token bucket per API key."""
+
+    def __init__(self, rate: float | None, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, key: str) -> float | None:
+        if not self.rate:
+            return None
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (float(self.burst), now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            if tokens >= 1:
+                self._buckets[key] = (tokens - 1, now)
+                return None
+            self._buckets[key] = (tokens, now)
+            return (1 - tokens) / self.rate
+
+
+class SandboxApp:
+    """The whole sandbox as one ASGI application."""
+
+    def __init__(self, config: SandboxConfig | None = None) -> None:
+        from .s3 import ObjectStore, S3Denied, make_s3_app
+
+        self.config = config or SandboxConfig()
+        self._tmp = None
+        if self.config.data_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="qavix-sandbox-")
+            data_dir = Path(self._tmp.name)
+        else:
+            data_dir = Path(self.config.data_dir)
+        self.world = World(self.config, data_dir)
+        self.store = ObjectStore(data_dir / "objects")
+        self.faults = Faults()
+        self.limiter = RateLimiter(self.config.rate_limit, self.config.rate_burst)
+        self.jobs = VideoJobs(self, self.config.video_workers)
+        self._catalog: list[dict[str, Any]] | None = None
+        self._auditions: dict[int, bytes] = {}
+        self._denied = S3Denied
+        self.s3 = make_s3_app(self.store, self._authorize_upload)
+        self.api = Starlette(routes=[
+            Route(API_PREFIX + "/{path:path}", self._api, methods=["POST"]),
+            Route("/files/{token}/{name:path}", self._file, methods=["GET", "HEAD"]),
+            Route("/audition/{voice_id:int}.mp3", self._audition, methods=["GET", "HEAD"]),
+            Route("/openapi.json", self._openapi, methods=["GET"]),
+            Route(API_PREFIX + "/openapi.json", self._openapi, methods=["GET"]),
+            Route("/healthz", lambda r: JSONResponse({"ok": True}), methods=["GET"]),
+        ])
+        self._routes_by_path = {API_PREFIX + op.path: op for op in OPERATIONS.values()}
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if scope["type"] != "http" or path.startswith(
+                (API_PREFIX + "/", "/files/", "/audition/", "/openapi.json", "/healthz")):
+            await self.api(scope, receive, send)
+        else:
+            await self.s3(scope, receive, send)
+
+    def close(self) -> None:
+        self.jobs.shutdown()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    # -- the WebResult API -------------------------------------------------------------------
+    async def _api(self, request: Request) -> Response:
+        op = self._routes_by_path.get(request.url.path)
+        if op is None:
+            return webresult(4004, f"no such operation: {request.url.path}", status=404)
+        owner = self._owner(request)
+        if owner is None:
+            return webresult(4001, MESSAGES[4001])
+        wait = self.limiter.retry_after(owner)
+        if wait is not None:
+            return webresult(429, MESSAGES[429], status=429,
+                             headers={"Retry-After": str(max(1, math.ceil(wait)))})
+        fault = self.faults.next_for(op.name)
+        if self.faults.latency:
+            await asyncio.sleep(self.faults.latency)
+        if fault is not None and fault.kind != "slow_after":
+            return self._fault_response(fault)
+        response = await self._answer(op, owner, request)
+        if fault is not None:  # the work is done; the client just does not hear back in time
+            await asyncio.sleep(fault.delay)
+        return response
+
+    def _owner(self, request: Request) -> str | None:
+        scheme, _, key = request.headers.get("authorization", "").partition(" ")
+        key = key.strip()
+        return key if scheme.lower() == "bearer" and key in self.config.api_keys else None
+
+    async def _answer(self, op: Operation, owner: str, request: Request) -> Response:
+        try:
+            raw = await request.body()
+            body = orjson.loads(raw) if raw.strip() else {}
+        except orjson.JSONDecodeError:
+            return webresult(4005, "the request body is not valid JSON")
+        if not isinstance(body, dict):
+            return webresult(4005, "the request body must be a JSON object")
+        missing = op.missing(body)
+        if missing:
+            return webresult(4005, f"{MESSAGES[4005]}: {', '.join(missing)}")
+        for name in op.url_fields:
+            rejected = check_url(body.get(name), max_length=self.config.max_url_length,
+                                 allow_hosts=self.config.allow_hosts,
+                                 resolver=self.config.resolver, own_origins=[self.world.origin])
+            if rejected is not None:
+                code, reason = rejected
+                return webresult(code, f"{name}: {reason}", status=400)
+        body = {**op.defaults, **body}
+        try:
+            result = await run_in_threadpool(HANDLERS[op.name], self, owner, body)
+        except ServiceError as exc:
+            return webresult(exc.code, exc.message, status=exc.http_status)
+        except Exception:
+            log.exception("sandbox handler %s crashed", op.name)
+            return webresult(5000, MESSAGES[5000])
+        return webresult(0, "success", result)
+
+    def _fault_response(self, fault: Fault) -> Response:
+        kind = fault.kind
+        retry = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
+        if kind == "http429":
+            return Response("Too Many Requests", status_code=429, headers=retry,
+                            media_type="text/plain")
+        if kind == "code429":
+            return webresult(429, MESSAGES[429], headers=retry)
+        if kind.startswith("code"):
+            code = int(kind[4:])
+            return webresult(code, MESSAGES.get(code, "error"))
+        if kind.startswith("http5"):
+            status = int(kind[4:])
+            return Response(_HTML_PAGE.format(status=status), status_code=status,
+                            media_type="text/html")
+        if kind == "html200":
+            return Response("<!DOCTYPE html><html><body>Please log in</body></html>",
+                            media_type="text/html")
+        return Response(b'{"code": 0, "message": "success", "result": {"taskI',
+                        media_type="application/json")
+
+    # -- links, auditions, OpenAPI -----------------------------------------------------------
+    async def _file(self, request: Request) -> Response:
+        record, expired = self.world.resolve_link(request.path_params["token"])
+        if record is None:
+            return Response("no such link", status_code=404)
+        if expired:
+            return Response("this link has expired; refresh it with url refresh",
+                            status_code=403)
+        path = self.store.path(record.bucket, record.key)
+        if path is None and record.generate is not None:
+            data = await run_in_threadpool(record.generate)
+            self.store.put_bytes(record.bucket, record.key, data)
+            path = self.store.path(record.bucket, record.key)
+        if path is None:
+            return Response("the object is gone", status_code=404)
+        return FileResponse(path, filename=record.name)
+
+    async def _audition(self, request: Request) -> Response:
+        voice_id = request.path_params["voice_id"]
+        voices = [self.catalog(), *self.world.clones.values()]
+        voice = next((v for group in voices for v in group if v["id"] == voice_id), None)
+        if voice is None:
+            return Response("no such voice", status_code=404)
+        if voice_id not in self._auditions:
+            from .catalog import audition_text
+
+            speak = self.synthesizer(voice)
+            self._auditions[voice_id] = await run_in_threadpool(speak, audition_text(voice))
+        return Response(self._auditions[voice_id], media_type="audio/mpeg")
+
+    async def _openapi(self, request: Request) -> Response:
+        from .openapi import openapi_document
+
+        return JSONResponse(openapi_document(self.world.origin + API_PREFIX))
+
+    # -- uploads -----------------------------------------------------------------------------
+    def _authorize_upload(self, access_key: str, session_token: str | None) -> None:
+        cred = self.world.credentials.get(access_key)
+        if cred is None:
+            raise self._denied("InvalidAccessKeyId", "unknown access key", 403)
+        if session_token != cred.token:
+            raise self._denied("InvalidToken", "the security token does not match", 400)
+        if cred.expires <= self.world.now():
+            raise self._denied("ExpiredToken", "the provided token has expired", 400)
+
+    # -- voices ------------------------------------------------------------------------------
+    def catalog(self) -> list[dict[str, Any]]:
+        if self._catalog is None:
+            from .catalog import build_catalog
+
+            self._catalog = build_catalog(lambda i: f"{self.world.origin}/audition/{i}.mp3")
+        return self._catalog
+
+    def voices_of(self, owner: str) -> list[dict[str, Any]]:
+        return self.catalog() + self.world.clones.get(owner, [])
+
+    def voice(self, owner: str, voice_id: Any) -> dict[str, Any]:
+        wanted = str(voice_id).strip()
+        for voice in self.voices_of(owner):
+            if str(voice["id"]) == wanted:
+                return voice
+        raise ServiceError(4004, f"voice {voice_id} not found")
+
+    def voice_for(self, owner: str, timbre: Any, lang: str) -> dict[str, Any]:
+        if timbre not in (None, ""):
+            return self.voice(owner, timbre)
+        return next((v for v in self.catalog() if v["lang"] == lang and v["status"] == 0),
+                    self.catalog()[0])
+
+    def add_clone(self, owner: str, name: str, fmt: str) -> int:
+        from .catalog import clone_record
+
+        with self.world.lock:
+            record = clone_record(next(self.world._file_ids), name,
+                                  lambda i: f"{self.world.origin}/audition/{i}.mp3")
+            self.world.clones.setdefault(owner, []).append(record)
+        return record["id"]
+
+    def synthesizer(self, voice: dict[str, Any]) -> Any:
+        from .catalog import voice_traits
+        from .speech import VoiceTraits, synthesize
+
+        traits = VoiceTraits(**voice_traits(voice))
+        engine = self.config.speech_engine
+
+        def speak(text: str) -> bytes:
+            return synthesize(text, traits, fmt="mp3", engine=engine)
+
+        return speak
+
+    # -- tasks -------------------------------------------------------------------------------
+    def advance_tts(self, task: Task) -> None:
+        """TTS progress follows the clock; the audio is made when first downloaded."""
+        with self.world.lock:
+            if task.status != 0:
+                return
+            elapsed = self.world.now() - task.created
+            if elapsed < task.duration:
+                task.process = min(99, int(100 * elapsed / task.duration))
+                return
+            if task.final_status == 1:
+                voice, text = task.fields["voice"], task.fields["text"]
+                speak = self.synthesizer(voice)
+                record = self.world.new_file(task.owner, f"tts_{task.id}.mp3", "qavix-outputs",
+                                             f"{task.id}/tts_{task.id}.mp3", complete=True,
+                                             generate=lambda: speak(text))
+                task.outputs["dest"] = record.id
+                task.process = 100
+            task.status = task.final_status
+
+    def start_video_task(self, owner: str, kind: str, body: dict[str, Any]) -> Task:
+        if kind == "video.erase":
+            erase_areas(body)  # reject bad regions now, not in the worker
+        task = self.world.new_task(owner, kind, body, self.config.video_min_seconds)
+        task.final_status = scenario_status(body.get("name"))
+        self.jobs.submit(task)
+        return task
+
+    def link_of(self, file_id: int | None) -> str | None:
+        if file_id is None:
+            return None
+        return self.world.link(self.world.files[file_id])["url"]
+
+    def describe_task(self, task: Task) -> dict[str, Any]:
+        return describe(task, self.link_of)
