@@ -59,6 +59,12 @@ def erase_areas(body: dict[str, Any]) -> tuple[int, int | None, list[dict[str, A
     return mode, erase_type, areas
 
 
+def _keep_transcripts(task: Task, original: list[dict], dest: list[dict]) -> None:
+    """``originalRtasrInfo``/``destRtasrInfo``: JSON strings, as the service sends them."""
+    task.info["originalRtasrInfo"] = json.dumps(original, ensure_ascii=False)
+    task.info["destRtasrInfo"] = json.dumps(dest, ensure_ascii=False)
+
+
 class VideoJobs:
     def __init__(self, app: SandboxApp, workers: int) -> None:
         self.app = app
@@ -129,15 +135,14 @@ class VideoJobs:
                 video, out, srt, original_lang=fields["originalLang"],
                 dest_lang=fields["destLang"], synthesize=app.synthesizer(voice),
                 progress=progress)
-            task.info["originalRtasrInfo"] = json.dumps(original, ensure_ascii=False)
-            task.info["destRtasrInfo"] = json.dumps(dest, ensure_ascii=False)
+            _keep_transcripts(task, original, dest)
         elif task.kind == "video.subtitles":
             srt = outputs["srt"] = tmp / f"subtitles_{task.id}.srt"
-            processing.subtitles(video, out, srt, original_lang=fields["originalLang"],
-                                 dest_lang=fields["destLang"],
-                                 burn=fields.get("burnSubtitle", True) is not False,
-                                 width=fields.get("width"), height=fields.get("height"),
-                                 progress=progress)
+            original, dest = processing.subtitles(
+                video, out, srt, original_lang=fields["originalLang"],
+                dest_lang=fields["destLang"], burn=fields.get("burnSubtitle", True) is not False,
+                width=fields.get("width"), height=fields.get("height"), progress=progress)
+            _keep_transcripts(task, original, dest)
         elif task.kind == "video.lipsync":
             processing.lipsync(video, self._input(task, "audioUrl"), out, progress=progress)
         elif task.kind == "video.faceswap":
