@@ -129,6 +129,13 @@ class Client(BaseClient):
     def _run(self, plan: Plan[Any]) -> Any:
         return self._driver.run(plan)
 
+    def _async_twin(self) -> AsyncClient:
+        """An AsyncClient with the same settings (for batches run from sync code)."""
+        twin = AsyncClient(self._api_key, base_url=self.base_url, timeout=self.timeout,
+                           poll_schedule=self.poll_schedule, output_dir=self.output_dir)
+        twin.retry_policy = self.retry_policy
+        return twin
+
     def close(self) -> None:
         self._http.close()
 

@@ -129,6 +129,29 @@ class Tts(Resource):
         return Speech(path=dest, text=text, voice_id=voice_id(voice), task=state)
 
 
+    def batch(self, texts: Any, voices: Any, *, out_dir: str | Path | None = None,
+              concurrency: int = 8, timeout: float | None = 600, progress_bar: bool = False,
+              lang: str | None = None) -> Any:
+        """Synthesize every text with every voice, concurrently; one DataFrame row per clip.
+
+        Failures are rows with ``error`` set, not exceptions. Works from a notebook cell.
+
+        >>> client.tts.batch("Hello there.", voices.head(3))
+        """
+        from .batch import run_blocking, synthesize_grid
+
+        kwargs = {"out_dir": out_dir, "concurrency": concurrency, "timeout": timeout,
+                  "progress_bar": progress_bar, "lang": lang}
+        if self._client.is_async:
+            return synthesize_grid(self._client, texts, voices, **kwargs)
+
+        async def run() -> Any:
+            async with self._client._async_twin() as twin:
+                return await synthesize_grid(twin, texts, voices, **kwargs)
+
+        return run_blocking(run())
+
+
 class Files(Resource):
     """Upload credentials, completion, URL refresh and downloads."""
 
@@ -160,10 +183,20 @@ class Files(Resource):
 
     def download(self, url: Any, dest: str | Path, *, progress: bool = False) -> Any:
         """Stream a URL (or an ``UploadedFile``) to ``dest``, never whole in memory."""
-        from .download import download
+        return self._client._run(self._download_plan(url, Path(dest), progress))
 
-        link = url.fresh_url() if hasattr(url, "fresh_url") else str(url)
-        return self._client._run(_one_call(lambda: download(link, Path(dest), progress=progress)))
+    def _download_plan(self, url: Any, dest: Path, progress: bool) -> Plan[Path]:
+        from .download import download
+        from .upload import UploadedFile
+
+        if not isinstance(url, UploadedFile):
+            return (yield Call(lambda: download(str(url), dest, progress=progress)))
+        try:
+            return (yield Call(lambda: download(url.url, dest, progress=progress)))
+        except LinkExpired:  # our clock may disagree with the service's: refresh and retry
+            url._apply((yield from self._client._call_plan("files.refresh",
+                                                           {"fileId": url.file_id})))
+            return (yield Call(lambda: download(url.url, dest, progress=progress)))
 
     def _download_output(self, task: TaskHandle, dest: str | Path | None, progress: bool,
                          state: Any = None) -> Plan[Path]:
@@ -183,10 +216,6 @@ class Files(Resource):
                 raise
             link = yield from self._client._call_plan("files.refresh", {"fileId": file_id})
             return (yield Call(lambda: download(link.url, target, progress=progress)))
-
-
-def _one_call(fn: Any) -> Plan[Any]:
-    return (yield Call(fn))
 
 
 def _file_name(task: TaskHandle, url: str) -> str:
@@ -275,39 +304,42 @@ def _is_url(value: Any) -> bool:
 
 def video_plan(client: BaseClient, name: str, media: dict[str, Any], fields: dict[str, Any],
                opts: dict[str, Any]) -> Plan[VideoTask]:
-    """Resolve media (probe + upload local files), validate, create the task."""
+    """Probe local media, validate everything, then upload and create the task."""
     from ..spec import operation
     from .upload import UploadedFile, upload_plan
 
     op = operation(name)
-    body = dict(fields)
-    info = None
-    for field_name, source in media.items():
-        if hasattr(source, "path") and not isinstance(source, str | Path):  # a Speech
-            source = source.path
-        if isinstance(source, UploadedFile):
-            info = info or (source.media if field_name == "videoUrl" else None)
-            body[field_name] = source.url
-        elif _is_url(source):
-            body[field_name] = source
-        elif isinstance(source, str | Path):
-            if field_name == "videoUrl":
-                from ..media import probe
-
-                info = yield Call(lambda s=source: probe(s))
-            uploaded = yield from upload_plan(client, source)
-            body[field_name] = uploaded.url
-        else:
+    sources = {k: (v.path if _is_speech(v) else v) for k, v in media.items()}
+    for field_name, source in sources.items():
+        if not isinstance(source, UploadedFile | str | Path):
             raise ValidationError(f"{field_name}: give a local path or an http(s) URL, not "
                                   f"{type(source).__name__}", where=field_name)
+    video = sources["videoUrl"]
+    info = video.media if isinstance(video, UploadedFile) else None
+    if isinstance(video, str | Path) and not _is_url(video):
+        from ..media import probe
+
+        info = yield Call(lambda: probe(video))
+    body = dict(fields)
     if info is not None:
-        for key, value in info.as_request_fields().items():
-            if key in op.fields and body.get(key) is None:
-                body[key] = value
+        body.update({k: v for k, v in info.as_request_fields().items()
+                     if k in op.fields and body.get(k) is None})
     if name == "video.erase":
         body = _erase_body(body, info)
+    for field_name, source in sources.items():  # uploads last: nothing is sent for bad input
+        if isinstance(source, UploadedFile) or _is_url(source):
+            body[field_name] = str(source)
+        else:
+            uploaded = yield from upload_plan(client, source)
+            body[field_name] = uploaded.url
     task = yield from client._handle(client._call_plan(name, body, **opts), VideoTask)
     return task
+
+
+def _is_speech(value: Any) -> bool:
+    from .speech import Speech
+
+    return isinstance(value, Speech)
 
 
 def _erase_body(body: dict[str, Any], info: Any) -> dict[str, Any]:

@@ -59,7 +59,7 @@ class UploadedFile:
 def describe_source(source: Source, file_name: str | None) -> tuple[str, int, Any]:
     """(name, size, the thing to read) of a path, bytes or binary file object."""
     if isinstance(source, bytes | bytearray):
-        return file_name or "upload.bin", len(source), bytes(source)
+        return file_name or "upload.bin", len(source), io.BytesIO(bytes(source))
     if isinstance(source, str | os.PathLike):
         path = Path(source).expanduser()
         if not path.is_file():
