@@ -1,0 +1,443 @@
+"""The widgets' models and the widgets themselves, driven from Python without a front end.
+
+TaskBoard on scripted task handles and a fake clock; TaskMonitor, VoiceBrowser and TtsAB on the
+sandbox over HTTP and on the saved catalog, offline.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from support import make_client
+
+from qavix_lab.audio import Audio, load, loudness
+from qavix_lab.errors import NotFound, TransportError, ValidationError
+from qavix_lab.frames import filter_voices, load_catalog
+from qavix_lab.monitoring import MIN_INTERVAL, TaskBoard, eta_seconds
+from qavix_lab.spec.models import VideoTask
+from qavix_lab.widgets.task_monitor import TaskMonitor
+from qavix_lab.widgets.tts_ab import TtsAB
+from qavix_lab.widgets.voice_browser import VoiceBrowser
+
+CATALOG = Path(__file__).resolve().parents[1] / "datasets" / "voices" / "catalog.json"
+
+
+# --- helpers ----------------------------------------------------------------------------------
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class ScriptedTask:
+    """A video task handle whose refreshes answer from a script (states or exceptions)."""
+
+    kind = "video"
+
+    def __init__(self, task_id: str, script: list, clock: Clock) -> None:
+        self.id, self.label, self.created = task_id, f"video {task_id}", clock.now
+        self._script = list(script)
+
+    def refresh(self):
+        step = self._script.pop(0) if len(self._script) > 1 else self._script[0]
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+
+def state(status: int, process: int = 0, url: str | None = None, **extra) -> VideoTask:
+    return VideoTask.from_json({"taskId": "1", "status": status, "process": process,
+                                "destFileTmpUrl": url, **extra})
+
+
+def synced_text(widget) -> str:
+    """Everything a widget tree sends to the browser, as text (bytes decoded as latin-1)."""
+    parts = [json.dumps(widget.get_state(), default=lambda b: bytes(b).decode("latin-1"))]
+    for child in getattr(widget, "children", ()):
+        parts.append(synced_text(child))
+    return "\n".join(parts)
+
+
+def tone(name: str, hz: float, level: float, seconds: float = 1.2, rate: int = 16000) -> Audio:
+    t = np.arange(int(seconds * rate)) / rate
+    envelope = np.minimum(1, np.minimum(t, seconds - t) * 10)
+    return Audio(level * envelope * np.sin(2 * np.pi * hz * t), rate, name=name)
+
+
+def row_names(browser: VoiceBrowser) -> list[str]:
+    return [row.name.description for row in browser._rows if row.voice_id is not None]
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog(CATALOG)
+
+
+@pytest.fixture
+def english(client):
+    voices = client.voices.frame(lang="en", enabled_only=True)
+    return voices.iloc[:2]
+
+
+# --- TaskBoard --------------------------------------------------------------------------------
+def test_rows_show_status_progress_elapsed_and_an_estimate_from_the_rate():
+    clock = Clock()
+    task = ScriptedTask("11", [state(0, 20), state(0, 60), state(1, 100, "https://cdn/out.mp4")],
+                        clock)
+    board = TaskBoard([task], clock=clock)
+    (pending,) = board.rows
+    assert (pending.status, pending.process, pending.ended) == ("pending", 0, False)
+
+    clock.now += 4
+    (row,) = board.poll()
+    assert (row.status, row.process, row.elapsed_s) == ("processing", 20, 4.0)
+    assert row.eta_s == pytest.approx(16.0)  # 20% in 4 s: 80% more takes 16 s
+
+    clock.now += 2  # 40 points in 2 s: the measured rate, not the average since the start
+    (row,) = board.poll()
+    assert row.eta_s == pytest.approx(2.0)
+
+    clock.now += 3
+    (row,) = board.poll()
+    assert (row.status, row.process, row.ended) == ("completed", 100, True)
+    assert row.output_url == "https://cdn/out.mp4" and row.eta_s is None
+    clock.now += 50
+    assert board.rows[0].elapsed_s == 9.0  # elapsed stops when the task ends
+    assert board.done
+
+
+def test_the_results_frame_has_honest_dtypes():
+    clock = Clock()
+    board = TaskBoard([ScriptedTask("11", [state(1, 100, "https://cdn/a.mp4")], clock),
+                       ScriptedTask("12", [state(0, 50)], clock)], clock=clock)
+    clock.now += 1
+    board.poll()
+    frame = board.frame()
+    assert frame["task_id"].tolist() == ["11", "12"]
+    assert str(frame["task_id"].dtype) == "str" and str(frame["process"].dtype) == "Int64"
+    assert frame["status"].tolist() == ["completed", "processing"]
+    assert frame["status"].dtype == "category"
+    assert frame["eta_s"].dtype == "float64" and np.isnan(frame["eta_s"].iloc[0])
+    assert frame["output_url"].iloc[0] == "https://cdn/a.mp4" and frame["output_url"].isna()[1]
+    assert frame["ended"].tolist() == [True, False]
+
+
+def test_polling_errors_show_in_the_row_and_three_in_a_row_give_up():
+    clock = Clock()
+    flaky = ScriptedTask("21", [TransportError("connection reset"), state(0, 10),
+                                TransportError("reset 1"), TransportError("reset 2"),
+                                NotFound("no task 21")], clock)
+    board = TaskBoard([flaky], clock=clock)
+    (row,) = board.poll()
+    assert row.status == "pending" and "connection reset" in row.error and not row.ended
+    (row,) = board.poll()
+    assert row.status == "processing" and row.error is None  # a success clears the error
+    board.poll()
+    board.poll()
+    (row,) = board.poll()
+    assert (row.status, row.ended) == ("error", True) and "no task 21" in row.error
+
+
+def test_a_bug_in_a_handle_stays_in_its_row():
+    clock = Clock()
+    broken = ScriptedTask("31", [KeyError("status")], clock)
+    board = TaskBoard([broken, ScriptedTask("32", [state(1, 100)], clock)], clock=clock)
+    rows = board.poll()
+    assert "status" in rows[0].error and rows[1].status == "completed"
+
+
+@pytest.mark.parametrize(("status", "name", "error"), [
+    (2, "failed", "encoder crashed"), (3, "editing", None), (10, "violation", None),
+    (-1, "deleted", None), (7, "unknown(7)", "status 7 is unknown to qavix_lab"),
+])
+def test_every_final_status_ends_the_row(status, name, error):
+    clock = Clock()
+    extra = {"errorMessage": "encoder crashed"} if status == 2 else {}
+    board = TaskBoard([ScriptedTask("41", [state(status, 40, **extra)], clock)], clock=clock)
+    (row,) = board.poll()
+    assert (row.status, row.ended, row.error) == (name, True, error)
+    assert board.done
+
+
+def test_eta_needs_progress_and_a_rate():
+    assert eta_seconds(10.0, 25) == pytest.approx(30.0)
+    assert eta_seconds(10.0, 50, since=(6.0, 10)) == pytest.approx(5.0)
+    assert eta_seconds(10.0, 50, since=(10.0, 50)) == pytest.approx(10.0)  # no move: average
+    assert eta_seconds(10.0, 0) is None and eta_seconds(10.0, None) is None
+    assert eta_seconds(10.0, 100) is None and eta_seconds(0.0, 30) is None
+
+
+def test_the_board_refuses_what_is_not_a_task_handle():
+    with pytest.raises(ValidationError, match="task handle"):
+        TaskBoard(["8200000000000000001"])
+    with pytest.raises(ValidationError, match="task handles"):
+        TaskBoard("8200000000000000001")
+    with pytest.raises(ValidationError, match="interval"):
+        TaskBoard([], interval=0)
+
+
+def test_the_watcher_updates_at_most_twice_a_second_and_stops_when_asked():
+    clock = Clock()
+    board = TaskBoard([ScriptedTask("51", [state(0, 5)], clock)], interval=0.05, clock=clock)
+    assert board.interval == MIN_INTERVAL
+    stamps, three = [], threading.Event()
+
+    def on_update(rows):
+        stamps.append(time.monotonic())
+        if len(stamps) == 3:
+            three.set()
+        raise RuntimeError("a broken view")  # must not stop the polling
+
+    board.watch(on_update)
+    assert three.wait(10)
+    board.stop()
+    assert board.wait(5) and not board.watching
+    assert min(np.diff(stamps)) >= MIN_INTERVAL - 0.01
+
+
+def test_the_watcher_stops_by_itself_and_restarts_for_a_new_task():
+    clock = Clock()
+    board = TaskBoard([ScriptedTask("61", [state(1, 100)], clock)], interval=0.5, clock=clock)
+    board.watch()
+    assert board.wait(5) and board.done and not board.watching
+    board.add(ScriptedTask("62", [state(0, 10), state(1, 100)], clock))
+    assert not board.done
+    board.watch()
+    assert board.wait(5)
+    assert [r.status for r in board.rows] == ["completed", "completed"]
+
+
+# --- TaskMonitor ------------------------------------------------------------------------------
+def test_the_monitor_watches_real_tts_tasks_to_the_end_without_blocking(client, english):
+    tasks = [client.tts.create("Monitor me, please.", english.iloc[0]),
+             client.tts.create("This one fails [[fail]].", english.iloc[1])]
+    monitor = TaskMonitor(tasks, interval=0.5)
+    assert monitor.board.watching  # the constructor returned while the tasks run
+    assert monitor.wait(30)
+    results = monitor.results
+    assert results["task_id"].tolist() == [t.id for t in tasks]
+    assert results["status"].tolist() == ["completed", "failed"]
+    assert results["kind"].tolist() == ["tts", "tts"]
+    completed, failed = monitor._lines
+    assert completed.bar.value == 100 and completed.bar.bar_style == "success"
+    assert "output" in completed.link.value and results["output_url"][0] in completed.link.value
+    assert failed.bar.bar_style == "danger" and failed.link.value == ""
+    assert "failed after" in failed.status.value
+    assert "All 2 tasks ended" in monitor._summary.value
+
+
+def test_a_stopped_monitor_keeps_its_rows_and_says_so():
+    clock = Clock()
+    monitor = TaskMonitor([ScriptedTask("71", [state(0, 30)], clock)], interval=0.5)
+    monitor.stop()
+    assert not monitor.board.watching
+    assert "polling stopped" in monitor._summary.value
+    assert monitor._stop_button.disabled
+    assert monitor.results["status"].tolist() == ["processing"]
+
+
+# --- VoiceBrowser -----------------------------------------------------------------------------
+def test_the_browser_pages_the_catalog_most_popular_first(catalog):
+    browser = VoiceBrowser(catalog, page_size=15)
+    expected = filter_voices(catalog)["name"].tolist()
+    assert row_names(browser) == expected[:15]
+    assert browser._prev.disabled and not browser._next.disabled
+    browser._next.click()
+    assert browser.page == 2 and row_names(browser) == expected[15:30]
+    browser.show_page(99)
+    last = expected[15 * (browser.pages - 1):]
+    assert row_names(browser) == last and browser._next.disabled
+    hidden = browser._rows[len(last):]
+    assert all(r.name.layout.display == "none" for r in hidden)
+    assert f"{len(catalog)} of {len(catalog)} voices" in browser._status.value
+
+
+def test_filter_controls_change_the_table_like_filter_voices(catalog):
+    browser = VoiceBrowser(catalog)
+    assert all(box.label == "any" for box in browser._filters.values())  # not an empty menu
+    browser._filters["lang"].value = "en"
+    browser._filters["gender"].value = 2
+    assert browser.filters == {"lang": "en", "gender": 2}
+    expected = filter_voices(catalog, lang="en", gender=2)
+    assert row_names(browser) == expected["name"].tolist()
+    assert browser.matches["voice_id"].tolist() == expected["voice_id"].tolist()
+    assert f"{len(expected)} of {len(catalog)} voices" in browser._status.value
+
+    browser._text.value = expected["name"].iloc[0][:4].lower()
+    assert browser.filters["text"] == expected["name"].iloc[0][:4].lower()
+    assert row_names(browser) == filter_voices(catalog, lang="en", gender=2,
+                                               text=browser.filters["text"])["name"].tolist()
+    browser.filter(lang=None, gender=None, text=None, emotion="calm", category="Audiobook")
+    assert browser.filters == {"emotion": 1, "category": 2}
+    assert browser._filters["lang"].label == "any"
+    assert row_names(browser) == filter_voices(catalog, emotion=1,
+                                               category=2)["name"].tolist()[:15]
+
+
+def test_clicking_a_header_sorts_and_clicking_again_reverses(catalog):
+    browser = VoiceBrowser(catalog)
+    browser.filter(lang="en")
+    (name_header,) = [h for h in browser._headers if getattr(h, "description", "") == "Name"]
+    name_header.click()
+    assert browser.sort == "name" and name_header.description == "Name ▲"
+    ascending = row_names(browser)
+    assert ascending == sorted(ascending)
+    name_header.click()
+    assert browser.sort == "-name" and name_header.description == "Name ▼"
+    assert row_names(browser) == filter_voices(catalog, lang="en",
+                                               sort="-name")["name"].tolist()[:15]
+
+
+def test_ticked_voices_come_back_as_catalog_rows_across_filters(catalog):
+    browser = VoiceBrowser(catalog)
+    browser.filter(lang="fr")
+    second, first = browser._rows[1], browser._rows[0]
+    second.pick.value = True
+    first.pick.value = True
+    picked = [second.voice_id, first.voice_id]
+    browser.filter(lang="de")  # the selection outlives the filter
+    selected = browser.selected
+    assert selected["voice_id"].tolist() == picked
+    assert selected.dtypes.equals(catalog.dtypes)
+    assert "2 selected" in browser._status.value
+    browser.filter(lang="fr")
+    assert browser._rows[0].pick.value and browser._rows[1].pick.value
+    browser._rows[1].pick.value = False
+    assert browser.selected["voice_id"].tolist() == [first.voice_id]
+    with pytest.raises(ValidationError, match="not in this catalog"):
+        browser.select(["123"])
+
+
+def test_an_offline_catalog_says_why_an_audition_cannot_play(catalog):
+    browser = VoiceBrowser(catalog, audition_timeout=3)
+    row = browser._rows[0]
+    row.name.click()
+    browser._fetcher.submit(lambda: None).result(10)  # the fetch ran before this
+    assert "No audition for" in browser._message.value
+    assert "cannot fetch" in browser._message.value
+    assert browser._player.layout.display == "none"
+    assert row.name.button_style == "info"
+
+
+def test_a_clients_catalog_plays_its_auditions_and_holds_no_key(client, sandbox):
+    browser = VoiceBrowser(client)
+    voice = browser.page_voices.iloc[0]
+    browser.play(voice).result(30)
+    audio = browser._player.value
+    assert load(bytes(audio)).duration > 0.3
+    assert f"<b>{voice['name']}</b>" in browser._message.value
+    assert sandbox.api_key not in synced_text(browser)
+
+
+def test_bad_sources_and_filters_are_refused(catalog):
+    with pytest.raises(ValidationError, match="VoiceBrowser shows"):
+        VoiceBrowser(42)
+    with pytest.raises(ValidationError, match="voice_id"):
+        VoiceBrowser(catalog.drop(columns="voice_id"))
+    browser = VoiceBrowser(catalog)
+    with pytest.raises(ValidationError, match="no lang 'klingon'"):
+        browser.filter(lang="klingon")
+    with pytest.raises(ValidationError, match="no filter"):
+        browser.filter(colour="red")
+
+
+# --- TtsAB ------------------------------------------------------------------------------------
+PAIR = [{"voice_id": "7300000000000000101", "name": "alice"},
+        {"voice_id": "7300000000000000202", "name": "bob"}]
+
+
+@pytest.fixture
+def offline_ab():
+    ab = TtsAB(None, PAIR, trials=4, seed=5)
+    ab.use_clips([tone("alice", 180, 0.5), tone("bob", 120, 0.1)], text="la la la")
+    return ab
+
+
+def test_synthesis_runs_in_the_background_then_shows_clips_metrics_and_plot(client, english,
+                                                                             sandbox):
+    ab = TtsAB(client, english, text="Compare these two voices.")
+    future = ab.synthesize()
+    assert not future.done() and ab._go.disabled  # the call returned while the tasks run
+    future.result(60)
+    assert ab.labels == english["name"].tolist()
+    assert [c.name for c in ab.clips] == ab.labels
+    assert ab.metrics.index.tolist() == ab.labels
+    assert ab.metrics["duration_s"].gt(0.3).all()
+    assert ab.monitor.results["status"].tolist() == ["completed", "completed"]
+    assert len(ab._players.children) == 2 and ab._plot.value[:4] == b"\x89PNG"
+    assert not ab._start.disabled and not ab._go.disabled
+    assert sandbox.api_key not in synced_text(ab)
+
+
+def test_failed_synthesis_says_so_instead_of_comparing(client, english):
+    ab = TtsAB(client, english, text="Nothing comes of this [[fail]]")
+    ab.synthesize().result(60)
+    assert "Only 0 of 2 voices produced speech" in ab._status.value
+    assert ab.clips == [] and ab._start.disabled
+
+
+def test_loudness_matching_changes_what_the_players_play(offline_ab):
+    def levels(players):
+        return [loudness(load(bytes(p.value))) for p in players]
+
+    compare_players = [box.children[1] for box in offline_ab._players.children]
+    assert abs(levels(compare_players)[0] - levels(compare_players)[1]) > 6
+    offline_ab.start_blind()
+    offline_ab.match_loudness = True
+    assert [box.children[1] for box in offline_ab._players.children] == compare_players
+    assert levels(compare_players) == pytest.approx([offline_ab.target_lufs] * 2, abs=0.5)
+    blind_players = offline_ab._slot_players.values()
+    assert levels(blind_players) == pytest.approx([offline_ab.target_lufs] * 2, abs=0.5)
+    assert offline_ab.blind.number == 1  # the trial goes on with the matched clips
+
+
+def test_the_blind_panel_sends_only_a_and_b_until_the_reveal(offline_ab):
+    secrets = ["alice", "bob", *(v["voice_id"] for v in PAIR)]
+    offline_ab._start.click()
+    shown = synced_text(offline_ab.blind_panel)
+    assert "A is better" in shown and "Trial 1 of 4" in shown
+    assert not [s for s in secrets if s in shown]
+    order = offline_ab.blind.current()
+    played = bytes(offline_ab._slot_players["A"].value)
+    assert played == offline_ab.playback(order["A"])
+
+    offline_ab._votes["B"].click()
+    (vote,) = offline_ab.blind.results().itertuples()
+    assert (vote.choice, vote.chosen) == ("B", order["B"])
+    assert "Trial 2 of 4" in offline_ab._trial.value
+    assert not [s for s in secrets if s in synced_text(offline_ab.blind_panel)]
+
+    for slot in "AAB":
+        offline_ab.vote(slot)
+    revealed = synced_text(offline_ab.blind_panel)
+    assert offline_ab.blind.revealed
+    assert offline_ab.blind.summary().verdict in revealed
+    assert "alice" in revealed and "bob" in revealed
+    assert offline_ab._votes["A"].disabled
+
+
+def test_tts_ab_refuses_fewer_than_two_voices_and_a_bad_pair():
+    with pytest.raises(ValidationError, match="two or more voices"):
+        TtsAB(None, PAIR[:1])
+    with pytest.raises(ValidationError, match="blind_pair"):
+        TtsAB(None, PAIR, blind_pair=(0, 0))
+    ab = TtsAB(None, PAIR)
+    with pytest.raises(ValidationError, match="synthesize"):
+        ab.start_blind()
+    with pytest.raises(ValidationError, match="no client"):
+        ab.synthesize()
+
+
+def test_voice_ids_alone_get_their_names_from_the_catalog(sandbox):
+    with make_client(sandbox) as client:
+        voices = client.voices.frame(lang="en").iloc[:2]
+        ab = TtsAB(client, voices["voice_id"].tolist())
+    assert ab.labels == voices["name"].tolist()
+    assert ab.voice_ids == voices["voice_id"].tolist()
