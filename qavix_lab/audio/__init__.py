@@ -1,0 +1,16 @@
+"""Audio analysis: load any format, measure (loudness, peaks, silences, rate, pitch), compare, plot.
+
+>>> from qavix_lab import audio
+>>> audio.compare("a.mp3", "b.mp3", texts="Hello there!")
+"""
+
+from .clip import Audio
+from .compare import compare, match_loudness
+from .load import load
+from .metrics import loudness, metrics
+from .pitch import pitch_track
+from .plots import plot
+from .syllables import count_characters, count_syllables
+
+__all__ = ["Audio", "load", "metrics", "loudness", "pitch_track", "compare", "match_loudness",
+           "plot", "count_syllables", "count_characters"]
