@@ -94,7 +94,7 @@ def upload_plan(client: BaseClient, source: Source, *, file_name: str | None = N
                 progress: bool | Callable[[int], None] | None = None,
                 storage: Any = None) -> Plan[UploadedFile]:
     from .hashing import md5_of
-    from .storage import S3Storage
+    from .storage import S3Storage, UploadTarget
 
     name, size, readable = describe_source(source, file_name)
     if size <= 0:
@@ -104,38 +104,16 @@ def upload_plan(client: BaseClient, source: Source, *, file_name: str | None = N
     privilege = yield from client._call_plan("files.privilege", fields)
     if not privilege.upload_complete:
         def renew() -> Any:
-            return upload_target(client._blocking_call("files.privilege", fields))
+            return UploadTarget.from_privilege(client._blocking_call("files.privilege", fields))
 
         callback, bar = progress_callback(progress, size, f"upload {name}")
         try:
             yield Call(lambda: (storage or S3Storage()).put(
-                readable, size, upload_target(privilege), renew=renew, progress=callback))
+                readable, size, UploadTarget.from_privilege(privilege), renew=renew,
+                progress=callback))
         finally:
             if bar is not None:
                 bar.close()
     link = yield from client._call_plan("files.complete", {"fileId": privilege.file_id})
     return UploadedFile(link.file_id, link.url, link.expires_at, name, size, md5,
                         instant=bool(privilege.upload_complete), _client=client)
-
-
-def upload_target(privilege: Any) -> Any:
-    """The storage location and credentials of an upload privilege."""
-    from ..errors import MalformedResponse
-    from .storage import UploadTarget
-
-    key = privilege.temporary_access_key
-    if key is None:
-        raise MalformedResponse("the upload privilege carries no temporary credentials",
-                                operation="files.privilege", where="result.temporaryAccessKey")
-    endpoint = str(key.end_point or privilege.end_point or "")
-    if endpoint and "://" not in endpoint:  # OBS/OSS give bare host names
-        endpoint = "https://" + endpoint
-    return UploadTarget(
-        endpoint=endpoint,
-        bucket=key.bucket_name or privilege.bucket_name,
-        key=privilege.object_key,
-        access_key=key.access,
-        secret_key=key.secret,
-        session_token=key.security_token,
-        expires_at=key.expires_at,
-    )

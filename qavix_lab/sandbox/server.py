@@ -81,7 +81,7 @@ class SandboxApp:
         self._catalog: list[dict[str, Any]] | None = None
         self._auditions: dict[int, bytes] = {}
         self._denied = S3Denied
-        self.s3 = make_s3_app(self.store, self._authorize_upload)
+        self.s3 = make_s3_app(self.store, self._authorize_upload, clock=self.world.now)
         self.api = Starlette(routes=[
             Route(API_PREFIX + "/{path:path}", self._api, methods=["POST"]),
             Route("/files/{token}/{name:path}", self._file, methods=["GET", "HEAD"]),
@@ -217,7 +217,8 @@ class SandboxApp:
         return JSONResponse(openapi_document(self.world.origin + API_PREFIX))
 
     # -- uploads -----------------------------------------------------------------------------
-    def _authorize_upload(self, access_key: str, session_token: str | None) -> None:
+    def _authorize_upload(self, access_key: str, session_token: str | None) -> str:
+        """Check temporary credentials; returning the secret makes the store verify SigV4."""
         cred = self.world.credentials.get(access_key)
         if cred is None:
             raise self._denied("InvalidAccessKeyId", "unknown access key", 403)
@@ -225,6 +226,7 @@ class SandboxApp:
             raise self._denied("InvalidToken", "the security token does not match", 400)
         if cred.expires <= self.world.now():
             raise self._denied("ExpiredToken", "the provided token has expired", 400)
+        return cred.secret
 
     # -- voices ------------------------------------------------------------------------------
     def catalog(self) -> list[dict[str, Any]]:
