@@ -31,7 +31,8 @@ def sandbox_process(*args: str) -> Iterator[tuple[str, str]]:
                 break
             except httpx.HTTPError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "failed")
+                    message = proc.stderr.read().decode() if proc.stderr else "failed"
+                    raise RuntimeError(message) from None
                 time.sleep(0.1)
         yield url, key
     finally:

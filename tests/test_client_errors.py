@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from support import make_client
 
 from qavix_lab import errors
 from qavix_lab.client import Client
-
-from support import make_client
 
 
 @pytest.mark.parametrize(

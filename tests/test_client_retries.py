@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from support import make_client
 
 from qavix_lab import errors
-
-from support import make_client
 
 
 def _record_sleeps(client):

@@ -106,9 +106,9 @@ def test_hostile_url_maps_to_url_rejected_in_the_client(client):
 
 
 def test_allow_list_rejects_other_hosts_but_never_unblocks_private_ones():
-    from qavix_lab.sandbox.ssrf import check_url
-
     from support import table_resolver
+
+    from qavix_lab.sandbox.ssrf import check_url
 
     allow = ("example.com",)
     assert check_url("http://other.org/a.mp4", allow_hosts=allow,

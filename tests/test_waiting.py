@@ -80,9 +80,9 @@ def test_sync_client_works_inside_a_running_event_loop(client, voice_id):
 
 
 def test_async_client_creates_and_waits_concurrently(sandbox, voice_id):
-    from qavix_lab.client import AsyncClient
-
     from support import FAST_POLL
+
+    from qavix_lab.client import AsyncClient
 
     async def main():
         async with AsyncClient(sandbox.api_key, base_url=sandbox.url,
