@@ -93,3 +93,18 @@ def test_async_client_creates_and_waits_concurrently(sandbox, voice_id):
     states = asyncio.run(main())
     assert len({s.task_id for s in states}) == 8
     assert all(s.status == TaskStatus.COMPLETED for s in states)
+
+
+def test_after_one_task_the_next_is_polled_once_near_its_finish(client, voice_id):
+    client.tts.create("Teach the schedule.", voice_id).wait(timeout=30)
+    polls: list[int] = []
+    client.tts.create("Now one poll.", voice_id).wait(timeout=30, on_progress=polls.append)
+    assert len(polls) == 1
+
+
+def test_a_task_found_by_id_is_polled_at_once(client, voice_id):
+    task = client.tts.create("Old task.", voice_id)
+    task.wait(timeout=30)
+    polls: list[int] = []
+    client.tts.task(task.id).wait(timeout=30, on_progress=polls.append)
+    assert len(polls) == 1

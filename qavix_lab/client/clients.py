@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from .drivers import AsyncDriver, SyncDriver
 from .handles import TaskHandle
 from .protocol import Plan, RetryPolicy, build_body, call
 from .resources import Files, Tasks, Tts, Video, Voices
-from .waiting import PollSchedule
+from .waiting import PollSchedule, TaskDurations
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 CATALOG_TTL = 600.0
@@ -49,6 +50,7 @@ class BaseClient:
         self.timeout = timeout
         self.retry_policy = RetryPolicy(max_retries=max_retries)
         self.poll_schedule = poll_schedule or PollSchedule()
+        self.durations = TaskDurations()
         default_out = Path(tempfile.gettempdir()) / "qavix-lab"
         self.output_dir = Path(output_dir) if output_dir is not None else default_out
         self.catalog_ttl = catalog_ttl
@@ -95,8 +97,9 @@ class BaseClient:
         return call(name, body, policy, timeout=timeout, raw=raw)
 
     def _handle(self, create: Plan[Any], cls: type[TaskHandle]) -> Plan[TaskHandle]:
+        sent = time.monotonic()
         created = yield from create
-        return cls(self, created.task_id)
+        return cls(self, created.task_id, created=sent)
 
     def call(self, name: str, fields: Mapping[str, Any] | None = None, **opts: Any) -> Any:
         """Send any operation of the table by name, as is (no local validation).
@@ -133,7 +136,7 @@ class Client(BaseClient):
         """An AsyncClient with the same settings (for batches run from sync code)."""
         twin = AsyncClient(self._api_key, base_url=self.base_url, timeout=self.timeout,
                            poll_schedule=self.poll_schedule, output_dir=self.output_dir)
-        twin.retry_policy = self.retry_policy
+        twin.retry_policy, twin.durations = self.retry_policy, self.durations
         return twin
 
     def close(self) -> None:
@@ -157,7 +160,7 @@ class AsyncClient(BaseClient):
         limits = httpx.Limits(max_connections=max_connections,
                               max_keepalive_connections=max_connections)
         self._http = httpx.AsyncClient(limits=limits, **self._http_kwargs())
-        self._driver = AsyncDriver(self._http)
+        self._driver = AsyncDriver(self._http, max_in_flight=max_connections)
 
     def _run(self, plan: Plan[Any]) -> Any:
         return self._driver.run(plan)

@@ -81,11 +81,16 @@ class SyncDriver:
 
 
 class AsyncDriver:
-    """Runs plans on the running event loop; blocking calls go to a worker thread."""
+    """Runs plans on the running event loop; blocking calls go to a worker thread.
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    Requests in flight are capped at the pool size here: httpcore's pool rescans its whole
+    queue for every request, so letting thousands of polls queue inside it costs quadratic time.
+    """
+
+    def __init__(self, http: httpx.AsyncClient, max_in_flight: int = 100) -> None:
         self.http = http
         self.sleep = asyncio.sleep
+        self._gate = asyncio.Semaphore(max_in_flight)
 
     async def run(self, plan: Generator[Any, Any, Any]) -> Any:
         value: Any = None
@@ -104,7 +109,8 @@ class AsyncDriver:
     async def _perform(self, effect: Any) -> Any:
         if isinstance(effect, Send):
             try:
-                response = await self.http.post(effect.path.lstrip("/"), **_request(effect))
+                async with self._gate:
+                    response = await self.http.post(effect.path.lstrip("/"), **_request(effect))
             except httpx.HTTPError as exc:
                 raise transport_error(exc, effect.operation) from None
             log.debug("%s -> HTTP %d", effect.operation, response.status_code)

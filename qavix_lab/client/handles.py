@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,11 +22,12 @@ class TaskHandle:
     kind = "task"
     _query = "tasks.query"
 
-    def __init__(self, client: BaseClient, task_id: str, *, label: str | None = None) -> None:
+    def __init__(self, client: BaseClient, task_id: str, *, label: str | None = None,
+                 created: float | None = None) -> None:
         self._client = client
         self.id = str(task_id)
         self.label = label or f"{self.kind} {self.id}"
-        self.created = time.monotonic()
+        self.created = created  # monotonic time this client created it; None if found by ID
         self.last: Any = None  # the last state seen
 
     def __repr__(self) -> str:
@@ -62,9 +62,9 @@ class TaskHandle:
 
     def _wait_plan(self, timeout: float | None, on_progress: ProgressCallback | None,
                    progress_bar: bool) -> Plan[Any]:
-        return wait_for(self._fetch, label=self.label, started=self.created, timeout=timeout,
-                        on_progress=on_progress, progress_bar=progress_bar,
-                        schedule=self._client.poll_schedule)
+        return wait_for(self._fetch, label=self.label, kind=self.kind, created=self.created,
+                        timeout=timeout, on_progress=on_progress, progress_bar=progress_bar,
+                        schedule=self._client.poll_schedule, durations=self._client.durations)
 
     def download(self, dest: str | Path | None = None, *, progress: bool = False) -> Any:
         """Download the task's output file (after it completed) to ``dest``; returns the path."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import statistics
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +40,12 @@ class PollSchedule:
     maximum: float = 10.0
     growth: float = 1.6
 
+    def first_delay(self, typical: float | None, elapsed: float) -> float:
+        """Before the first poll: just after a typical task of this kind would be done."""
+        if typical is None:
+            return self.first
+        return min(self.maximum, max(self.minimum, typical * 1.05 + 0.05 - elapsed))
+
     def next_delay(self, elapsed: float, process: int | None, previous: float) -> float:
         if process and 0 < process < 100 and elapsed > 0:
             remaining = elapsed * (100 - process) / process
@@ -53,26 +61,56 @@ def _bar(enabled: bool, label: str) -> Any:
     return tqdm(total=100, desc=label, unit="%", leave=True)
 
 
+class TaskDurations:
+    """How long recent tasks of each kind took (or, from their progress, will take), so the
+    first poll of the next one can aim at its finish."""
+
+    def __init__(self, keep: int = 25) -> None:
+        self._seen: dict[str, deque[float]] = {}
+        self._keep = keep
+
+    def record(self, kind: str, seconds: float) -> None:
+        self._seen.setdefault(kind, deque(maxlen=self._keep)).append(seconds)
+
+    def typical(self, kind: str) -> float | None:
+        seen = self._seen.get(kind)
+        return statistics.median(seen) if seen else None
+
+
 def wait_for(
     fetch: Callable[[], Plan[Any]],
     *,
     label: str,
-    started: float,
+    kind: str,
+    created: float | None,
     timeout: float | None = DEFAULT_TIMEOUT,
     on_progress: ProgressCallback | None = None,
     progress_bar: bool = False,
     schedule: PollSchedule = PollSchedule(),
+    durations: TaskDurations | None = None,
 ) -> Plan[Any]:
-    """Poll ``fetch`` until a final status; see :meth:`TaskHandle.wait` for the outcomes."""
-    deadline = None if timeout is None else time.monotonic() + timeout
+    """Poll ``fetch`` until a final status; see :meth:`TaskHandle.wait` for the outcomes.
+
+    ``created`` is when this client created the task (None for a task found by ID, which is
+    then polled at once).
+    """
+    now = time.monotonic()
+    deadline = None if timeout is None else now + timeout
+    started = created if created is not None else now
     bar = _bar(progress_bar, label)
     delay = schedule.first
     try:
+        if created is not None:
+            typical = durations.typical(kind) if durations is not None else None
+            delay = schedule.first_delay(typical, now - created)
+            yield Sleep(delay if deadline is None else min(delay, timeout or 0.0))
         while True:
             state = yield from fetch()
             _report(state, on_progress, bar)
             status = state.status
             if status == TaskStatus.COMPLETED:
+                if created is not None and durations is not None:
+                    durations.record(kind, time.monotonic() - created)
                 return state
             if status == TaskStatus.EDITING:
                 log.warning("%s waits for a person in the editor (status 3); not waiting further",
@@ -86,6 +124,8 @@ def wait_for(
                 raise UnknownTaskStatus(f"task {label} has status {status}, unknown to qavix_lab",
                                         task=state)
             now = time.monotonic()
+            if durations is not None and created is not None and 0 < (state.process or 0) < 100:
+                durations.record(kind, (now - created) * 100 / state.process)  # projected
             delay = schedule.next_delay(now - started, state.process, delay)
             if deadline is not None:
                 if now >= deadline:

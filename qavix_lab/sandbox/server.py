@@ -28,6 +28,8 @@ from .world import ServiceError, Task, World
 
 log = logging.getLogger("qavix_lab.sandbox")
 API_PREFIX = "/qavix"
+# Handlers that read whole files; the others are quick enough to run on the event loop.
+_BLOCKING = {"files.complete", "voices.clone", "voices.list"}
 _HTML_PAGE = ("<html><head><title>{status} Bad Gateway</title></head><body><center><h1>{status}"
               "</h1></center><hr><center>qavix-gateway</center></body></html>")
 
@@ -151,8 +153,12 @@ class SandboxApp:
                 code, reason = rejected
                 return webresult(code, f"{name}: {reason}", status=400)
         body = {**op.defaults, **body}
+        handler = HANDLERS[op.name]
         try:
-            result = await run_in_threadpool(HANDLERS[op.name], self, owner, body)
+            if op.name in _BLOCKING:
+                result = await run_in_threadpool(handler, self, owner, body)
+            else:
+                result = handler(self, owner, body)
         except ServiceError as exc:
             return webresult(exc.code, exc.message, status=exc.http_status)
         except Exception:
