@@ -16,6 +16,8 @@ SAMPLE = DATA / "media" / "sample.mp4"
 LINE = "Welcome to Qavix. Your video, in every language, in your own voice."
 # The sample's watermark ("QAVIX DEMO", top right), in source pixels.
 WATERMARK_XYWH = (448, 10, 180, 40)
+SHOWN_METRICS = ["duration_s", "loudness_lufs", "true_peak_dbtp", "syllables_per_s",
+                 "f0_median_hz", "f0_range_st", "centroid_hz"]
 
 
 @dataclass
@@ -115,7 +117,7 @@ def ab_step(client: Any, report: Report) -> str:
                f"<p>“{html.escape(LINE)}” — {links}</p>",
                Report.table(table.round(2)),
                Report.figure(audio.plot(*ok["audio_path"], labels=labels)))
-    print(table.round(2).to_string())
+    print(table[SHOWN_METRICS].round(2).to_string())
     return f"{len(ok)} clips synthesized, {len(clips) - len(ok)} failed"
 
 

@@ -211,7 +211,9 @@ def _espeak(text: str, traits: VoiceTraits) -> tuple[np.ndarray, int]:
         ("m1", "m2", "m3", "m4")[traits.seed % 4]
     pitch = _ESPEAK_PITCH[traits.age] + _ESPEAK_PITCH_SHIFT[traits.emotion]
     pitch -= 8 if traits.age == "child" and traits.gender == "male" else 0
-    speed = round(175 * traits.syllables_per_s / BASE_SYLLABLES_PER_S)
+    # the seed moves pitch and pace a little, so two voices of the same traits still differ
+    pitch += round(120 * (traits._nudge(0) - 1))
+    speed = round(175 * traits.syllables_per_s / BASE_SYLLABLES_PER_S * traits._nudge(2))
     with tempfile.TemporaryDirectory(prefix="qavix-espeak-") as tmp:
         out = Path(tmp, "speech.wav")
         cmd = ["espeak-ng", "-b", "1", "-v", f"{_espeak_voice(traits.lang)}+{variant}",
