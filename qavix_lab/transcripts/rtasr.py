@@ -1,0 +1,159 @@
+"""iFlytek real-time ASR (rtasr) messages.
+
+A message is ``{"seg_id", "cn": {"st": {"bg", "ed", "type", "rt": [{"ws": [{"cw": [{"w", "wp"}],
+"wb", "we"}]}]}}}``, alone, in a list, or inside an envelope ``{"action", "code", "data"}`` whose
+``data`` is the message as JSON text. ``type`` "1" is an intermediate result that a later message
+with the same ``seg_id`` replaces. Translation messages ``{"biz": "trans", "segId", "src", "dst",
+"bg", "ed", "type"}`` are put on the sentence of their segment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import repeat
+from operator import contains
+from typing import Any
+
+import numpy as np
+
+from .draft import WORD_TAGS, Draft, carry_speakers
+from .records import Records, decoded, describe, fault
+
+ENVELOPE_KEYS = ("action", "data")
+MESSAGE_KEYS = ("cn", "seg_id")
+_FINAL = "0"
+
+
+def is_message(obj: dict) -> bool:
+    """Does this object look like an rtasr message, translation or envelope?"""
+    return (any(k in obj for k in MESSAGE_KEYS) or obj.get("biz") == "trans"
+            or all(k in obj for k in ENVELOPE_KEYS))
+
+
+def read(value: Any, where: str) -> Draft:
+    """A :class:`Draft` from rtasr messages (one, a list, or JSON text of either)."""
+    value = decoded(value, where)
+    if isinstance(value, list):
+        speech, translations = _sort_messages(value, lambda i: f"{where}[{i}]")
+    else:
+        speech, translations = _sort_messages([value], lambda i: where)
+    if not speech:
+        raise fault(where, "no recognition results (messages with cn.st) among the messages")
+    every_st = speech.child("cn").child("st")
+    segments = speech.texts("seg_id")
+    keep = _latest(segments, every_st.texts("type", _FINAL))
+    st = every_st.take(keep)
+    draft = Draft(
+        segment_id=[segments[i] for i in keep.tolist()],
+        start_ms=st.numbers("bg"),
+        end_ms=st.numbers("ed"),
+        speaker=st.texts("rl", "0"),
+        text=[None] * len(st),
+        translation=[None] * len(st),
+        score=np.full(len(st), np.nan),
+    )
+    _read_words(draft, st)
+    if translations:
+        draft.attach_translations(translations.take(_latest(
+            translations.texts("segId"), translations.texts("type", _FINAL))))
+    return draft
+
+
+def _sort_messages(items: list[Any], name: Callable[[int], str]) -> tuple[Records, Records]:
+    """Recognition results and translations, out of their envelopes (handshakes skipped)."""
+    messages, origin, enveloped = _unwrapped(items, name)
+
+    def place(i: int) -> str:
+        return name(origin[i]) + (".data" if enveloped[i] else "")
+
+    trans_at = [i for i, message in enumerate(messages) if message.get("biz") == "trans"]
+    speech_at = [i for i, message in enumerate(messages)
+                 if "cn" in message and message.get("biz") != "trans"]
+    if len(speech_at) + len(trans_at) < len(messages):
+        other = sorted(set(range(len(messages))) - set(speech_at) - set(trans_at))[0]
+        raise fault(place(other), f"not an rtasr message: {describe(messages[other])}")
+    return (Records.of_objects([messages[i] for i in speech_at], lambda j: place(speech_at[j])),
+            Records.of_objects([messages[i] for i in trans_at], lambda j: place(trans_at[j])))
+
+
+def _unwrapped(items: list[Any], name: Callable[[int], str]
+               ) -> tuple[list[dict], list[int], list[bool]]:
+    """The messages, each one's position in ``items`` and whether it came in an envelope."""
+    positions = range(len(items))
+    if set(map(type, items)) <= {dict} and not any(map(contains, items, repeat("data"))):
+        return items, positions, [False] * len(items)
+    messages, origin, enveloped = [], [], []
+    for i in positions:
+        message = decoded(items[i], name(i))
+        if not isinstance(message, dict):
+            raise fault(name(i), f"expected an rtasr message, found {describe(message)}")
+        inner = _opened(message, name(i)) if "data" in message and "cn" not in message \
+            else message
+        if inner is not None:
+            messages.append(inner)
+            origin.append(i)
+            enveloped.append(inner is not message)
+    return messages, origin, enveloped
+
+
+def _opened(envelope: dict, where: str) -> dict | None:
+    """The message inside ``{"action", "code", "data"}``; None for the handshake."""
+    code, desc = str(envelope.get("code", "0")), str(envelope.get("desc") or "")
+    if envelope.get("action") == "error" or code != "0":
+        raise fault(where, f"the recognizer reported an error: code {code}"
+                    + (f", {desc}" if desc else ""))
+    if envelope["data"] in ("", None, {}):  # the handshake ("started") carries no result
+        return None
+    data = decoded(envelope["data"], f"{where}.data")
+    if not isinstance(data, dict):
+        raise fault(f"{where}.data", f"expected an rtasr message, found {describe(data)}")
+    return data
+
+
+def _latest(segments: list[str], kinds: list[str]) -> np.ndarray:
+    """Which message stands for each segment: a final result replaces anything before it, an
+    intermediate one only replaces another intermediate one."""
+    if kinds.count(_FINAL) == len(kinds) and len(set(segments)) == len(segments):
+        return np.arange(len(segments))  # nothing to replace: the usual stored transcript
+    chosen: dict[str, int] = {}
+    for i, (segment, kind) in enumerate(zip(segments, kinds, strict=True)):
+        held = chosen.get(segment)
+        if held is None or kind == _FINAL or kinds[held] != _FINAL:
+            chosen[segment] = i
+    return np.array(sorted(chosen.values()), dtype=np.intp)
+
+
+def read_st_words(draft: Draft, st: Records) -> tuple[np.ndarray, Records]:
+    """Words of iFlytek ``st`` objects (rtasr and lfasr alike): the 1-best candidate (first
+    ``cw``) of each ``ws``. Returns each word's sentence and its ``cw`` records."""
+    ws = st.children("rt").children("ws")
+    best = ws.first_of("cw")
+    word_ws = ws.take(best.owner)
+    sentence = ws.index_in(st)[best.owner]
+    draft.set_words(sentence, word_ws.numbers("wb"), word_ws.numbers("we"), best.texts("w"),
+                    best.codes("wp", WORD_TAGS, "n"), best.numbers("wc", None))
+    return sentence, best
+
+
+def _read_words(draft: Draft, st: Records) -> None:
+    """Words, ends of unfinished results, and speakers: ``rl`` on the sentence, else on its
+    first word (a speaker change starts a new sentence), carried forward."""
+    sentence, best = read_st_words(draft, st)
+    draft.end_ms = _ends(draft)
+    first_word = np.searchsorted(sentence, np.arange(len(st)))
+    candidates = np.flatnonzero(first_word < len(sentence))
+    has_words = candidates[sentence[first_word[candidates]] == candidates]
+    word_roles = dict(zip(has_words.tolist(), best.take(first_word[has_words]).texts("rl", "0"),
+                          strict=True))
+    draft.speaker = carry_speakers([role if role not in ("0", "") else word_roles.get(i, "0")
+                                    for i, role in enumerate(draft.speaker)])
+
+
+def _ends(draft: Draft) -> np.ndarray:
+    """An intermediate result's ``ed`` is "0": its end is then its last word's end."""
+    unfinished = draft.end_ms < draft.start_ms
+    if not unfinished.any():
+        return draft.end_ms
+    reach = np.full(len(draft.start_ms), -np.inf)
+    np.maximum.at(reach, draft.word_sentence, draft.word_end_ms)
+    return np.where(unfinished, np.maximum(draft.start_ms, reach), draft.end_ms)
