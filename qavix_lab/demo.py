@@ -47,6 +47,10 @@ class Report:
         rel = path.relative_to(self.folder)
         return f'<a href="{html.escape(str(rel))}">{html.escape(label or rel.name)}</a>'
 
+    def audio(self, path: Path) -> str:
+        rel = html.escape(str(path.relative_to(self.folder)))
+        return f'<audio controls preload="none" src="{rel}"></audio>'
+
     def write(self, elapsed: float) -> Path:
         page = _PAGE.format(body="\n".join(self.sections), elapsed=f"{elapsed:.0f}")
         path = self.folder / "report.html"
@@ -112,10 +116,11 @@ def ab_step(client: Any, report: Report) -> str:
     labels = [voices.set_index("voice_id").loc[v, "name"] for v in ok["voice_id"]]
     table = audio.compare(*ok["audio_path"], labels=labels, texts=[LINE] * len(ok))
     pairs = zip(ok["audio_path"], labels, strict=True)
-    links = " · ".join(report.link(Path(p), label) for p, label in pairs)
+    players = "".join(f"<figure>{html.escape(label)}<br>{report.audio(Path(p))}</figure>"
+                      for p, label in pairs)
     report.add("A/B synthesis: English, female, calm",
-               f"<p>“{html.escape(LINE)}” — {links}</p>",
-               Report.table(table.round(2)),
+               f"<p>“{html.escape(LINE)}”</p><div class='row'>{players}</div>",
+               Report.table(table[SHOWN_METRICS].round(2)),
                Report.figure(audio.plot(*ok["audio_path"], labels=labels)))
     print(table[SHOWN_METRICS].round(2).to_string())
     return f"{len(ok)} clips synthesized, {len(clips) - len(ok)} failed"
@@ -128,7 +133,7 @@ def translate_step(client: Any, report: Report) -> str:
     task.wait(timeout=300, progress_bar=True)
     dubbed = task.download(report.folder / "sample_fr.mp4")
     source, translated = task.transcripts()
-    findings = qa(translated, profile="en")
+    findings = qa(translated, source=source)
     srt_path = report.folder / "sample_fr.srt"
     vtt_path = report.folder / "sample_fr.vtt"
     srt_path.write_text(translated.to_srt(), encoding="utf-8")
@@ -170,6 +175,7 @@ _PAGE = """<!doctype html>
 <style>
 body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }}
 section {{ margin-bottom: 2.5em; }} img {{ max-width: 100%; }}
+.row {{ display: flex; gap: 1.5em; }} figure {{ margin: 0; }}
 table.table {{ border-collapse: collapse; font-size: 13px; }}
 table.table td, table.table th {{ padding: 3px 8px; border-bottom: 1px solid #ddd; }}
 </style></head><body>

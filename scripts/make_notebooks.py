@@ -92,7 +92,7 @@ EXPLORE_VOICES = [
             save_catalog,
             voice_summary,
         )
-        from qavix_lab.widgets.voice_browser import VoiceBrowser
+        from qavix_lab.widgets import VoiceBrowser
         """,
     ),
     md("## The catalog as a DataFrame\n\n"
@@ -219,7 +219,7 @@ AB_COMPARE_TTS = [
         import qavix_lab
         from qavix_lab import audio
         from qavix_lab.connection import using_sandbox
-        from qavix_lab.widgets.tts_ab import TtsAB
+        from qavix_lab.widgets import TtsAB
         """,
     ),
     md("## The candidates\n\nThree English female voices, the most popular first, and the "
@@ -325,9 +325,16 @@ ANALYZE_TRANSCRIPTS = [
         import qavix_lab
         from qavix_lab.connection import using_sandbox
         from qavix_lab.frames import tasks_frame
-        from qavix_lab.transcripts import detect, from_task, parse
-        from qavix_lab.transcripts.qa import plot_qa, qa, qa_summary
-        from qavix_lab.transcripts.subtitles import compare_timing, read_srt
+        from qavix_lab.transcripts import (
+            compare_timing,
+            detect,
+            from_task,
+            parse,
+            plot_qa,
+            qa,
+            qa_summary,
+            read_srt,
+        )
         """,
     ),
     md("## The task\n\nTranslate the sample clip from English to French and wait for it (a "
@@ -441,7 +448,7 @@ DRAW_ERASURE_REGIONS = [
         from qavix_lab.connection import using_sandbox
         from qavix_lab.media import frame, probe
         from qavix_lab.regions import Region, RegionType, erase_fields
-        from qavix_lab.widgets.region_drawer import RegionDrawer
+        from qavix_lab.widgets import RegionDrawer
         """,
     ),
     md("## The clip\n\n`probe` reads its format, size, duration and picture size with ffmpeg:"),
@@ -570,7 +577,7 @@ DUB_A_VIDEO = [
         from qavix_lab import audio
         from qavix_lab.connection import using_sandbox
         from qavix_lab.media import probe
-        from qavix_lab.widgets.task_monitor import TaskMonitor
+        from qavix_lab.widgets import TaskMonitor
         """,
     ),
     md("## The clip\n\nTen seconds of English speech with subtitles burned in:"),
