@@ -114,7 +114,8 @@ class BlindTest:
         self.trials = trials
         self._clock = clock
         rng = random.Random(seed)
-        self._orders = [tuple(rng.sample(self.labels, 2)) for _ in range(trials)]
+        self._orders = [(first, second) for first, second in
+                        (rng.sample(self.labels, 2) for _ in range(trials))]
         self._votes: list[Vote] = []
         self._shown_at = clock()
         self.revealed = False

@@ -112,7 +112,7 @@ class _Watched:
 
     def row(self, now: float) -> TaskRow:
         state, ended = self.state, self.ended_at is not None
-        elapsed = (self.ended_at if ended else now) - self.started
+        elapsed = (now if self.ended_at is None else self.ended_at) - self.started
         process = int(getattr(state, "process", None) or 0)
         status = getattr(state, "status", None)
         completed = status == TaskStatus.COMPLETED

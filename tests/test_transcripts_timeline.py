@@ -131,3 +131,19 @@ def test_a_hand_made_timeline_must_have_the_columns():
     with pytest.raises(ValidationError, match="lacks segment_id, duration"):
         Timeline(pd.DataFrame({"start": [0.0], "end": [1.0], "text": ["x"], "speaker": ["1"],
                                "translation": [None], "confidence": [None]}))
+
+
+def test_a_timeline_draws_into_axes_of_a_subfigure():
+    import json
+    from pathlib import Path
+
+    import matplotlib.pyplot as plt
+
+    from qavix_lab.transcripts import from_task
+
+    task = Path(__file__).resolve().parent.parent / "datasets" / "transcripts" / "task_query.json"
+    source, translated = from_task(json.loads(task.read_text(encoding="utf-8")))
+    top, bottom = plt.figure(figsize=(10, 5)).subfigures(2, 1)
+    assert source.plot(ax=top.subplots()) is not None
+    assert translated.plot(ax=bottom.subplots()) is not None
+    plt.close("all")

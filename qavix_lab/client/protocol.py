@@ -114,30 +114,41 @@ def _snippet(content: bytes) -> str:
     return " ".join(text.split())[:160]
 
 
+def _webresult(content: bytes) -> dict[str, Any] | None:
+    """The decoded body when it has the WebResult shape (an object with an integer code)."""
+    try:
+        payload = orjson.loads(content) if content else None
+    except orjson.JSONDecodeError:
+        return None
+    if isinstance(payload, dict) and isinstance(payload.get("code"), int):
+        return payload
+    return None
+
+
 def decode_webresult(op: Operation, response: RawResponse) -> Any:
     """Return ``result`` of a WebResult, or raise the error it (or the HTTP status) stands for."""
-    ctx = {"operation": op.name, "http_status": response.status}
-    try:
-        payload = orjson.loads(response.content) if response.content else None
-    except orjson.JSONDecodeError:
-        payload = None
-    is_webresult = isinstance(payload, dict) and isinstance(payload.get("code"), int)
-    if response.status == 429:
-        message = payload.get("message", "") if is_webresult else "HTTP 429 Too Many Requests"
-        raise RateLimited(message or "rate limited", code=429,
-                          retry_after=_retry_after(response.headers), **ctx)
-    if not is_webresult:
+    name, status = op.name, response.status
+    payload = _webresult(response.content)
+    if status == 429:
+        message = payload.get("message") if payload else "HTTP 429 Too Many Requests"
+        raise RateLimited(str(message or "rate limited"), code=429, operation=name,
+                          http_status=status, retry_after=_retry_after(response.headers))
+    if payload is None:
         what = "an HTML page" if b"<html" in response.content[:500].lower() else "no WebResult"
-        cls = GatewayError if response.status >= 500 else MalformedResponse
-        raise cls(f"the service answered with {what}", snippet=_snippet(response.content), **ctx)
+        cls = GatewayError if status >= 500 else MalformedResponse
+        raise cls(f"the service answered with {what}", snippet=_snippet(response.content),
+                  operation=name, http_status=status)
     code = payload["code"]
+    message = str(payload.get("message") or f"error {code}")
+    if code == 429:
+        raise RateLimited(message, code=code, operation=name, http_status=status,
+                          retry_after=_retry_after(response.headers))
     if code != 0:
-        cls = error_for_code(code)
-        extra = {"retry_after": _retry_after(response.headers)} if cls is RateLimited else {}
-        raise cls(str(payload.get("message") or f"error {code}"), code=code, **ctx, **extra)
-    if response.status >= 400:
+        raise error_for_code(code)(message, code=code, operation=name, http_status=status)
+    if status >= 400:
         raise MalformedResponse("HTTP error status with a success code",
-                                snippet=_snippet(response.content), **ctx)
+                                snippet=_snippet(response.content), operation=name,
+                                http_status=status)
     return payload.get("result")
 
 

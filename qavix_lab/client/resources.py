@@ -139,15 +139,21 @@ class Tts(Resource):
         >>> client.tts.batch("Hello there.", voices.head(3))
         """
         from .batch import run_blocking, synthesize_grid
+        from .clients import AsyncClient, Client
 
-        kwargs = {"out_dir": out_dir, "concurrency": concurrency, "timeout": timeout,
-                  "progress_bar": progress_bar, "lang": lang}
-        if self._client.is_async:
-            return synthesize_grid(self._client, texts, voices, **kwargs)
+        def grid(client: AsyncClient) -> Any:
+            return synthesize_grid(client, texts, voices, out_dir=out_dir,
+                                   concurrency=concurrency, timeout=timeout,
+                                   progress_bar=progress_bar, lang=lang)
+
+        if isinstance(self._client, AsyncClient):
+            return grid(self._client)
+        assert isinstance(self._client, Client)
+        sync_client = self._client
 
         async def run() -> Any:
-            async with self._client._async_twin() as twin:
-                return await synthesize_grid(twin, texts, voices, **kwargs)
+            async with sync_client._async_twin() as twin:
+                return await grid(twin)
 
         return run_blocking(run())
 
@@ -333,6 +339,7 @@ def video_plan(client: BaseClient, name: str, media: dict[str, Any], fields: dic
             uploaded = yield from upload_plan(client, source)
             body[field_name] = uploaded.url
     task = yield from client._handle(client._call_plan(name, body, **opts), VideoTask)
+    assert isinstance(task, VideoTask)
     return task
 
 
@@ -351,12 +358,10 @@ def _erase_body(body: dict[str, Any], info: Any) -> dict[str, Any]:
             body["eraseMode"] = 1  # automatic
         return body
     frame = (info.width, info.height) if info is not None and info.width else None
-    kwargs = {"frame": frame}
-    if body.get("eraseMode") is not None:
-        kwargs["mode"] = body["eraseMode"]
-    if body.get("eraseType") is not None:
-        kwargs["erase_type"] = body["eraseType"]
-    return {**body, **erase_fields(regions, **kwargs)}
+    mode = body.get("eraseMode")
+    fields = erase_fields(regions, mode=2 if mode is None else mode,
+                          erase_type=body.get("eraseType"), frame=frame)
+    return {**body, **fields}
 
 
 class Tasks(Resource):

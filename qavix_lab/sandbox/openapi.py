@@ -7,7 +7,7 @@ from typing import Any
 
 from ..spec import OPERATIONS, Model
 
-_KIND_SCHEMA = {
+_KIND_SCHEMA: dict[str, dict[str, Any]] = {
     "id": {"type": ["integer", "string"], "format": "int64"},
     "int": {"type": "integer"},
     "status": {"type": "integer", "enum": [-1, 0, 1, 2, 3, 10]},

@@ -211,9 +211,10 @@ def faceswap(video: str | Path, image: str | Path, dst: str | Path, *,
     info = _video_info(video)
     if not probe(image).has_video:
         raise MediaError("it is not an image", where=str(image))
-    w, h = _even(info.width * 0.3), _even(info.height * 0.4)
+    width, height = info.width or 0, info.height or 0  # never 0: _video_info checked them
+    w, h = _even(width * 0.3), _even(height * 0.4)
     graph = (f"[1:v]scale={w}:{h}:force_original_aspect_ratio=decrease[face];"
-             f"[0:v][face]overlay=x=(main_w-overlay_w)/2:y={_even(info.height * 0.08)}[out]")
+             f"[0:v][face]overlay=x=(main_w-overlay_w)/2:y={_even(height * 0.08)}[out]")
     _encode(["-i", str(video), "-i", str(image), "-filter_complex", graph, "-map", "[out]",
              "-map", "0:a?", *_H264, "-c:a", "copy", str(dst)], info, progress,
             what=f"face swap {video}")

@@ -17,7 +17,9 @@ _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
 def system_resolver(host: str) -> list[str]:
-    return sorted({info[4][0] for info in socket.getaddrinfo(host, None)})
+    # The address is text but for IPv6 in a Python built without IPv6 (it cannot connect there)
+    return sorted({info[4][0] for info in socket.getaddrinfo(host, None)
+                   if isinstance(info[4][0], str)})
 
 
 def _address_blocked(address: str) -> bool:

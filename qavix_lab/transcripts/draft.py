@@ -111,14 +111,11 @@ class Draft:
 
     def _texts(self, words: _Words) -> list[str]:
         """Sentence texts, missing ones joined from their words."""
-        text = list(self.text)
-        missing = [i for i, t in enumerate(text) if not t]
-        if missing:
-            offsets = np.searchsorted(words.sentence, np.arange(len(text) + 1), side="left")
+        joined: list[str] = []
+        if not all(self.text):
+            offsets = np.searchsorted(words.sentence, np.arange(len(self.text) + 1), side="left")
             joined = join_sentences(words.text, offsets)
-            for i in missing:
-                text[i] = joined[i]
-        return text
+        return [t or joined[i] for i, t in enumerate(self.text)]
 
     def _confidence(self, words: _Words) -> np.ndarray:
         """Mean confidence of a sentence's words (punctuation aside), else its own score."""

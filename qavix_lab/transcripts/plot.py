@@ -98,7 +98,9 @@ def draw_lanes(ax: Axes, timeline: Timeline, other: Timeline | None) -> None:
     low, high = float(starts.min()), float(max(ends.max(), starts.min() + 1e-3))
     pad = 0.01 * (high - low)
     label = sum(len(f) for f in frames) <= _MAX_LABELS
-    width_inches = ax.figure.get_figwidth() * 0.85
+    # the axes' own width (not the figure's), so axes in a subfigure or a grid measure right
+    root = ax.get_figure(root=True)
+    width_inches = ax.get_position().width * (root.get_figwidth() if root else 10.0)
     chars_per_second = width_inches / _CHAR_INCHES / (high - low + 2 * pad)
     missing_font = False
     for row, (_, frame, number) in enumerate(lanes):

@@ -20,7 +20,6 @@ import orjson
 from ..errors import TranscriptFormatError
 
 REQUIRED: Any = object()
-_TEXT_TYPES = (str, int, float)
 
 
 def describe(value: Any) -> str:
@@ -158,9 +157,9 @@ class Records:
         except (KeyError, TypeError, ValueError, OverflowError):
             pass
         values = self._values(key, default)
-        column = _fast_numbers(values, optional=default is not REQUIRED)
-        if column is not None:
-            return column
+        fast = _fast_numbers(values, optional=default is not REQUIRED)
+        if fast is not None:
+            return fast
         bad = next(i for i, v in enumerate(values)
                    if not (default is not REQUIRED and _missing(v) or _is_number(v)))
         raise fault(join_place(self.place(bad), key),
@@ -190,7 +189,7 @@ class Records:
                 out.append(default)
             elif isinstance(value, str):
                 out.append(value)
-            elif isinstance(value, _TEXT_TYPES) and not isinstance(value, bool):
+            elif isinstance(value, int | float) and not isinstance(value, bool):
                 out.append(_number_text(value))
             else:
                 raise fault(join_place(self.place(i), key),

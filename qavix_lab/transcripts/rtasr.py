@@ -9,7 +9,7 @@ with the same ``seg_id`` replaces. Translation messages ``{"biz": "trans", "segI
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import repeat
 from operator import contains
 from typing import Any
@@ -77,7 +77,7 @@ def _sort_messages(items: list[Any], name: Callable[[int], str]) -> tuple[Record
 
 
 def _unwrapped(items: list[Any], name: Callable[[int], str]
-               ) -> tuple[list[dict], list[int], list[bool]]:
+               ) -> tuple[list[dict], Sequence[int], list[bool]]:
     """The messages, each one's position in ``items`` and whether it came in an envelope."""
     positions = range(len(items))
     if set(map(type, items)) <= {dict} and not any(map(contains, items, repeat("data"))):

@@ -200,17 +200,17 @@ class TtsAB(widgets.VBox):
                 tasks.append(self.client.tts.create(text, vid))
                 monitor.add(tasks[-1], label)
             monitor.wait(self.timeout)
-            self._use_tasks(tasks, text)
+            self._use_tasks(monitor, tasks, text)
         except Exception as exc:
             self._status.value = f"<b>Synthesis stopped:</b> {html.escape(str(exc))}"
             raise
         finally:
             self._go.disabled = False
 
-    def _use_tasks(self, tasks: list[Any], text: str) -> None:
+    def _use_tasks(self, monitor: TaskMonitor, tasks: list[Any], text: str) -> None:
         from ..audio import load
 
-        rows = self.monitor.board.rows
+        rows = monitor.board.rows
         done = [(task, label) for task, label, row in zip(tasks, self.labels, rows, strict=True)
                 if row.status == "completed"]
         if len(done) < 2:
@@ -281,7 +281,7 @@ class TtsAB(widgets.VBox):
         for box, clip in zip(self._players.children, self.clips, strict=True):
             box.children[1].value = self.playback(clip.name)
         if self.blind is not None and not self.blind.done and not self.blind.revealed:
-            self._load_trial()
+            self._load_trial(self.blind)
 
     # -- blind test --------------------------------------------------------------------------
     def start_blind(self, trials: int | None = None, seed: int | None = None) -> BlindTest:
@@ -289,24 +289,24 @@ class TtsAB(widgets.VBox):
         if self._start.disabled:
             raise ValidationError("synthesize the clips of both voices of the blind pair first",
                                   where="TtsAB.start_blind")
-        self.blind = BlindTest(self.blind_pair, trials or self.trials,
-                               self.seed if seed is None else seed)
+        self.blind = blind = BlindTest(self.blind_pair, trials or self.trials,
+                                       self.seed if seed is None else seed)
         self._reveal.value = ""
         self._sides.layout.display = None
-        self._show_trial()
-        return self.blind
+        self._show_trial(blind)
+        return blind
 
-    def _load_trial(self) -> None:
-        order = self.blind.current()
+    def _load_trial(self, blind: BlindTest) -> None:
+        order = blind.current()
         for slot in SLOTS:
             self._slot_players[slot].value = self.playback(order[slot])
 
-    def _show_trial(self) -> None:
-        self._load_trial()
+    def _show_trial(self, blind: BlindTest) -> None:
+        self._load_trial(blind)
         for button in self._votes.values():
             button.disabled = False
-        self._trial.value = f"<b>Trial {self.blind.number} of {self.blind.trials}</b>"
-        self.blind.present()
+        self._trial.value = f"<b>Trial {blind.number} of {blind.trials}</b>"
+        blind.present()
 
     def vote(self, choice: str) -> None:
         """Vote "A" or "B" for the current trial, as the buttons do; reveals after the last."""
@@ -316,7 +316,7 @@ class TtsAB(widgets.VBox):
         if self.blind.done:
             self.reveal()
         else:
-            self._show_trial()
+            self._show_trial(self.blind)
 
     def reveal(self) -> Any:
         """End the blind test: show who was who, the votes and the verdict; returns the summary."""

@@ -14,7 +14,7 @@ import concurrent.futures
 import html
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import ipywidgets as widgets
 
@@ -288,7 +288,7 @@ class VoiceBrowser(widgets.VBox):
         from ..client.resources import voice_id
 
         if hasattr(voices, "iterrows"):
-            voices = voices["voice_id"].tolist()
+            voices = cast(Any, voices)["voice_id"].tolist()  # a DataFrame: hasattr cannot say
         for voice in [voices] if isinstance(voices, str | int) else voices:
             vid = voice_id(voice)
             if vid not in self._position:

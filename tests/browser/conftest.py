@@ -112,7 +112,7 @@ def _wait_until_answering(lab: JupyterLab, server: subprocess.Popen, log: Path) 
     pytest.fail(f"JupyterLab did not answer in {STARTUP_SECONDS}s:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="session")
 def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]:
     """A JupyterLab server of our own on 127.0.0.1, stopped after the session."""
     home = tmp_path_factory.mktemp("jupyter")
@@ -142,9 +142,9 @@ def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab
             server.wait()
 
 
-# Package scope, not session: Playwright's sync API keeps an event loop running in the main
+# Module scope, not session: Playwright's sync API keeps an event loop running in the main
 # thread while it is open, which would break every later test that calls asyncio.run().
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator:
     """Debian's chromium under Playwright; a missing binary fails, it is never skipped."""
     if not CHROMIUM.exists():
