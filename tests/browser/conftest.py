@@ -50,6 +50,8 @@ SERVER_CONFIG = {
         "extension_manager": "readonly",
         "expose_app_in_browser": True,  # window.jupyterapp: run commands instead of menu clicks
     },
+    # Notebook 7 is served by the same server at /notebooks/...; expose its app the same way.
+    "JupyterNotebookApp": {"expose_app_in_browser": True},
 }
 USER_SETTINGS = {
     "@jupyterlab/apputils-extension/notification": {"fetchNews": "false",
@@ -65,6 +67,10 @@ class JupyterLab:
     url: str
     token: str
     root: Path
+
+    def classic_url(self, name: str) -> str:
+        """The notebook in Notebook 7's single-document interface."""
+        return f"{self.url}/notebooks/{name}?token={self.token}"
 
     def notebook_url(self, name: str) -> str:
         """The notebook alone in a fresh workspace (no tabs restored from other tests)."""
@@ -261,14 +267,16 @@ class LabNotebook:
         return path
 
 
-def open_and_run(page, lab: JupyterLab, cells: list[str], name: str) -> LabNotebook:
-    """Write ``cells`` as ``name``.ipynb in the server's root, open it and run all cells."""
+def open_and_run(page, lab: JupyterLab, cells: list[str], name: str,
+                 notebook7: bool = False) -> LabNotebook:
+    """Write ``cells`` as ``name``.ipynb in the server's root, open it (in JupyterLab, or in
+    Notebook 7) and run all cells."""
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}
     path = lab.root / f"{name}.ipynb"
     nbformat.write(notebook, path)
-    page.goto(lab.notebook_url(path.name))
+    page.goto(lab.classic_url(path.name) if notebook7 else lab.notebook_url(path.name))
     page.wait_for_function(
         "() => window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel",
         timeout=STARTUP_SECONDS * 1000,
@@ -287,7 +295,7 @@ def open_and_run(page, lab: JupyterLab, cells: list[str], name: str) -> LabNoteb
 def run_notebook_cells(jupyter_lab) -> Callable[..., LabNotebook]:
     """``run_notebook_cells(page, cells, name="test")`` -> a LabNotebook whose cells have run."""
 
-    def run(page, cells: list[str], name: str = "test") -> LabNotebook:
-        return open_and_run(page, jupyter_lab, cells, name)
+    def run(page, cells: list[str], name: str = "test", notebook7: bool = False) -> LabNotebook:
+        return open_and_run(page, jupyter_lab, cells, name, notebook7)
 
     return run
