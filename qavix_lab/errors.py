@@ -107,7 +107,7 @@ class NotFound(APIError):
 
 
 class ParameterRequired(APIError):
-    hint = "a required request field is missing"
+    hint = "a required request field is missing or invalid"
 
 
 class RateLimited(APIError):

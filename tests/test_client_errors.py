@@ -109,3 +109,9 @@ def test_redact_hides_registered_and_pattern_secrets():
     errors.register_secret("sk-very-secret-value")
     text = errors.redact('token sk-very-secret-value, "securitytoken": "abc123", Bearer xyz789')
     assert "sk-very-secret-value" not in text and "abc123" not in text and "xyz789" not in text
+
+
+@pytest.mark.parametrize("bad", ["abc", "12.5", 1.5e18, True, ""])
+def test_task_ids_are_checked_before_sending(client, bad):
+    with pytest.raises(errors.ValidationError, match="task ID"):
+        client.tasks.get(bad)

@@ -5,12 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import QavixError
+from ..errors import QavixError, ValidationError
 from .protocol import Plan
 from .waiting import DEFAULT_TIMEOUT, ProgressCallback, wait_for
 
 if TYPE_CHECKING:
     from .clients import BaseClient
+
+
+def task_id_text(task_id: object) -> str:
+    """A task ID as the exact decimal string (int64 IDs never go through a float)."""
+    text = str(task_id).strip()
+    if isinstance(task_id, bool | float) or not text.lstrip("-").isdigit():
+        raise ValidationError(f"a task ID is an integer (as int or str), not {task_id!r}",
+                              where="task_id")
+    return text
 
 
 class TaskHandle:
@@ -22,10 +31,10 @@ class TaskHandle:
     kind = "task"
     _query = "tasks.query"
 
-    def __init__(self, client: BaseClient, task_id: str, *, label: str | None = None,
+    def __init__(self, client: BaseClient, task_id: str | int, *, label: str | None = None,
                  created: float | None = None) -> None:
         self._client = client
-        self.id = str(task_id)
+        self.id = task_id_text(task_id)
         self.label = label or f"{self.kind} {self.id}"
         self.created = created  # monotonic time this client created it; None if found by ID
         self.last: Any = None  # the last state seen

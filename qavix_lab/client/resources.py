@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import LinkExpired, QavixError, ValidationError
 from ..spec import TaskStatus
-from .handles import TaskHandle, TtsTask, VideoTask
+from .handles import TaskHandle, TtsTask, VideoTask, task_id_text
 from .protocol import Call, Plan
 
 if TYPE_CHECKING:
@@ -99,11 +99,11 @@ class Tts(Resource):
 
     def result(self, task_id: str | int, **opts: Any) -> Any:
         """The current state of a TTS task."""
-        return self._do("tts.result", {"taskId": str(task_id)}, opts)
+        return self._do("tts.result", {"taskId": task_id_text(task_id)}, opts)
 
     def task(self, task_id: str | int) -> TtsTask:
         """A handle on an existing TTS task."""
-        return TtsTask(self._client, str(task_id))
+        return TtsTask(self._client, task_id)
 
     def synthesize(self, text: str, voice: Any, path: str | Path | None = None, *,
                    lang: str | None = None, timeout: float | None = 600,
@@ -369,8 +369,8 @@ class Tasks(Resource):
 
     def get(self, task_id: str | int, **opts: Any) -> Any:
         """The current state of a video task (``task query``)."""
-        return self._do("tasks.query", {"taskId": str(task_id)}, opts)
+        return self._do("tasks.query", {"taskId": task_id_text(task_id)}, opts)
 
     def handle(self, task_id: str | int) -> VideoTask:
         """A handle on an existing video task (to ``wait()`` on it)."""
-        return VideoTask(self._client, str(task_id))
+        return VideoTask(self._client, task_id)

@@ -58,7 +58,8 @@ def _bar(enabled: bool, label: str) -> Any:
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=100, desc=label, unit="%", leave=True)
+    return tqdm(total=100, desc=label, leave=True,
+                bar_format="{desc}: {n:3.0f}%|{bar}| {elapsed}{postfix}")
 
 
 class TaskDurations:
