@@ -29,3 +29,13 @@ def make_client(sandbox: Sandbox, key: str | None = None, **kw) -> Client:
                                                     base_delay=0.01, max_delay=0.05,
                                                     retry_after_cap=2.0)
     return client
+
+
+class FakeClock:
+    """A clock for code that takes ``clock=``: tests move ``now`` by hand."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now

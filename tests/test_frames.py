@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import FakeClock
 
 from qavix_lab.errors import MalformedResponse, QavixError, ValidationError
 from qavix_lab.frames import (
@@ -377,14 +378,6 @@ def test_the_shipped_snapshot_is_the_current_default_catalog(voices):
 
 
 # --- cache ------------------------------------------------------------------------------------
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 class Fetcher:
     def __init__(self, records) -> None:
         self.records, self.calls = records, 0

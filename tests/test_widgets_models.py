@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support import make_client
+from support import FakeClock, make_client
 
 from qavix_lab.audio import Audio, load, loudness
 from qavix_lab.errors import NotFound, TransportError, ValidationError
@@ -28,20 +28,12 @@ CATALOG = Path(__file__).resolve().parents[1] / "datasets" / "voices" / "catalog
 
 
 # --- helpers ----------------------------------------------------------------------------------
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 class ScriptedTask:
     """A video task handle whose refreshes answer from a script (states or exceptions)."""
 
     kind = "video"
 
-    def __init__(self, task_id: str, script: list, clock: Clock) -> None:
+    def __init__(self, task_id: str, script: list, clock: FakeClock) -> None:
         self.id, self.label, self.created = task_id, f"video {task_id}", clock.now
         self._script = list(script)
 
@@ -88,7 +80,7 @@ def english(client):
 
 # --- TaskBoard --------------------------------------------------------------------------------
 def test_rows_show_status_progress_elapsed_and_an_estimate_from_the_rate():
-    clock = Clock()
+    clock = FakeClock()
     task = ScriptedTask("11", [state(0, 20), state(0, 60), state(1, 100, "https://cdn/out.mp4")],
                         clock)
     board = TaskBoard([task], clock=clock)
@@ -114,7 +106,7 @@ def test_rows_show_status_progress_elapsed_and_an_estimate_from_the_rate():
 
 
 def test_the_results_frame_has_honest_dtypes():
-    clock = Clock()
+    clock = FakeClock()
     board = TaskBoard([ScriptedTask("11", [state(1, 100, "https://cdn/a.mp4")], clock),
                        ScriptedTask("12", [state(0, 50)], clock)], clock=clock)
     clock.now += 1
@@ -130,7 +122,7 @@ def test_the_results_frame_has_honest_dtypes():
 
 
 def test_polling_errors_show_in_the_row_and_three_in_a_row_give_up():
-    clock = Clock()
+    clock = FakeClock()
     flaky = ScriptedTask("21", [TransportError("connection reset"), state(0, 10),
                                 TransportError("reset 1"), TransportError("reset 2"),
                                 NotFound("no task 21")], clock)
@@ -146,7 +138,7 @@ def test_polling_errors_show_in_the_row_and_three_in_a_row_give_up():
 
 
 def test_a_bug_in_a_handle_stays_in_its_row():
-    clock = Clock()
+    clock = FakeClock()
     broken = ScriptedTask("31", [KeyError("status")], clock)
     board = TaskBoard([broken, ScriptedTask("32", [state(1, 100)], clock)], clock=clock)
     rows = board.poll()
@@ -158,7 +150,7 @@ def test_a_bug_in_a_handle_stays_in_its_row():
     (-1, "deleted", None), (7, "unknown(7)", "status 7 is unknown to qavix_lab"),
 ])
 def test_every_final_status_ends_the_row(status, name, error):
-    clock = Clock()
+    clock = FakeClock()
     extra = {"errorMessage": "encoder crashed"} if status == 2 else {}
     board = TaskBoard([ScriptedTask("41", [state(status, 40, **extra)], clock)], clock=clock)
     (row,) = board.poll()
@@ -184,7 +176,7 @@ def test_the_board_refuses_what_is_not_a_task_handle():
 
 
 def test_the_watcher_updates_at_most_twice_a_second_and_stops_when_asked():
-    clock = Clock()
+    clock = FakeClock()
     board = TaskBoard([ScriptedTask("51", [state(0, 5)], clock)], interval=0.05, clock=clock)
     assert board.interval == MIN_INTERVAL
     stamps, three = [], threading.Event()
@@ -203,7 +195,7 @@ def test_the_watcher_updates_at_most_twice_a_second_and_stops_when_asked():
 
 
 def test_the_watcher_stops_by_itself_and_restarts_for_a_new_task():
-    clock = Clock()
+    clock = FakeClock()
     board = TaskBoard([ScriptedTask("61", [state(1, 100)], clock)], interval=0.5, clock=clock)
     board.watch()
     assert board.wait(5) and board.done and not board.watching
@@ -234,7 +226,7 @@ def test_the_monitor_watches_real_tts_tasks_to_the_end_without_blocking(client, 
 
 
 def test_a_stopped_monitor_keeps_its_rows_and_says_so():
-    clock = Clock()
+    clock = FakeClock()
     monitor = TaskMonitor([ScriptedTask("71", [state(0, 30)], clock)], interval=0.5)
     monitor.stop()
     assert not monitor.board.watching
