@@ -1,0 +1,150 @@
+"""``filter_voices``: a voice frame narrowed by codes, descriptions, categories and text.
+
+>>> filter_voices(voices, lang="English", gender="female", emotion="calm").head(3)
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from itertools import chain
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ValidationError
+from .records import _is_int
+from .voices import CODED_FILTERS, code_tables
+
+
+def _values(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple | set | frozenset) else [value]
+
+
+def _unknown(name: str, value: Any, table: Mapping[Any, str]) -> ValidationError:
+    choices = [f"{code} ({label})" for code, label in table.items()]
+    spellings = {str(text).casefold(): str(text) for text in chain(table, table.values())}
+    close = difflib.get_close_matches(str(value).casefold(), list(spellings), n=1)
+    hint = f"did you mean {spellings[close[0]]!r}? " if close else ""
+    return ValidationError(f"no {name} {value!r} in this catalog; {hint}known: "
+                           f"{', '.join(choices) or 'none'}", where=f"filter_voices({name}=...)")
+
+
+def _wanted_codes(name: str, value: Any, table: Mapping[Any, str]) -> set[Any]:
+    """The codes a filter value stands for: codes, descriptions or code text, any case."""
+    lookup: dict[str, set[Any]] = {}
+    for code, label in table.items():
+        for text in (str(code), label):
+            lookup.setdefault(text.casefold(), set()).add(code)
+    codes: set[Any] = set()
+    for item in _values(value):
+        if _is_int(type(item)) and name != "lang":
+            codes.add(int(item))
+        elif isinstance(item, str) and item.strip().casefold() in lookup:
+            codes |= lookup[item.strip().casefold()]
+        elif isinstance(item, str) and name != "lang" and item.strip().lstrip("-").isdigit():
+            codes.add(int(item))
+        elif isinstance(item, str):
+            raise _unknown(name, item, table)
+        else:
+            raise ValidationError(f"{name} filter values are codes or descriptions, not "
+                                  f"{type(item).__name__} {item!r}",
+                                  where=f"filter_voices({name}=...)")
+    return codes
+
+
+def _column_for(df: pd.DataFrame, column: str, purpose: str) -> pd.Series:
+    if column not in df:
+        raise ValidationError(f"this frame has no {column!r} column, needed for {purpose}; "
+                              "filter the frame voices_frame() made", where="filter_voices")
+    return df[column]
+
+
+def _containing(values: np.ndarray, needle: str) -> np.ndarray:
+    return np.fromiter((isinstance(v, str) and needle in v.casefold() for v in values),
+                       dtype=bool, count=len(values))
+
+
+def _text_hits(df: pd.DataFrame, rows: np.ndarray, text: str) -> np.ndarray:
+    """Which of ``rows`` have ``text`` (any case) in their name or remark."""
+    needle = text.casefold()
+    hits = _containing(_column_for(df, "name", "text=...").to_numpy()[rows], needle)
+    rest = rows[~hits]
+    hits[~hits] = _containing(_column_for(df, "remark", "text=...").to_numpy()[rest], needle)
+    return hits
+
+
+def _category_hits(df: pd.DataFrame, rows: np.ndarray, codes: set[Any]) -> np.ndarray:
+    """Which of ``rows`` have any of the category ``codes``."""
+    lists = _column_for(df, "category_list", "category=...").to_numpy()[rows]
+    return ~np.fromiter(map(codes.isdisjoint, lists), dtype=bool, count=len(rows))
+
+
+def _sorted(df: pd.DataFrame, rows: np.ndarray, sort: str | None) -> pd.DataFrame:
+    if sort is None:
+        return df.take(rows)
+    if sort == "popularity":
+        hot = _column_for(df, "hot_count", "sort").to_numpy(dtype="int64", na_value=-1)[rows]
+        use = _column_for(df, "use_count", "sort").to_numpy(dtype="int64", na_value=-1)[rows]
+        return df.take(rows[np.lexsort((-use, -hot))])
+    column = sort.removeprefix("-") if isinstance(sort, str) else None
+    if column is None or column not in df:
+        raise ValidationError(f"cannot sort by {sort!r}: use 'popularity', None, or a column "
+                              f"(prefix '-' for descending): {', '.join(df.columns)}",
+                              where="filter_voices(sort=...)")
+    try:
+        return df.take(rows).sort_values(column, ascending=column == sort, kind="stable")
+    except TypeError as exc:
+        raise ValidationError(f"cannot sort by {column!r}: {exc}",
+                              where="filter_voices(sort=...)") from None
+
+
+def filter_voices(
+    df: pd.DataFrame,
+    *,
+    lang: Any = None,
+    gender: Any = None,
+    emotion: Any = None,
+    accent: Any = None,
+    age: Any = None,
+    category: Any = None,
+    source: Any = None,
+    type: Any = None,
+    status: Any = None,
+    text: str | None = None,
+    enabled_only: bool = False,
+    sort: str | None = "popularity",
+) -> pd.DataFrame:
+    """The voices matching every given filter, most popular first.
+
+    Each filter takes a code, a description (any case: ``lang="English"``, ``"en"``, ``"EN"``,
+    ``gender="female"`` or ``2``) or a list of those (any of them; an empty list, like a
+    multi-select with nothing chosen, does not filter). ``category`` matches a voice
+    with any of the given categories; ``text`` is a case-insensitive substring of the name or
+    the remark. ``sort`` is ``"popularity"`` (hot_count, then use_count, descending), ``None``
+    (catalog order) or a column name (``"-name"`` for descending).
+
+    >>> filter_voices(voices, lang=["en", "fr"], category="audiobook", enabled_only=True)
+    """
+    if text is not None and not isinstance(text, str):
+        raise ValidationError(f"text must be a string, not {text!r}", where="filter_voices(text=)")
+    tables = code_tables(df)
+    mask = np.ones(len(df), dtype=bool)
+    chosen = {"lang": lang, "gender": gender, "emotion": emotion, "accent": accent, "age": age,
+              "source": source, "type": type, "status": status}
+    for name, value in chosen.items():
+        if value is not None and _values(value):
+            codes = _wanted_codes(name, value, tables[name])
+            column = _column_for(df, CODED_FILTERS[name][0], f"{name}=...")
+            mask &= column.isin(list(codes)).to_numpy(dtype=bool, na_value=False)
+    if enabled_only:
+        mask &= _column_for(df, "status", "enabled_only").eq(0).to_numpy(dtype=bool, na_value=False)
+    # the per-row Python checks run last, on the rows the vectorised ones kept
+    rows = np.flatnonzero(mask)
+    if category is not None and _values(category):
+        codes = _wanted_codes("category", category, tables["category"])
+        rows = rows[_category_hits(df, rows, codes)]
+    if text:
+        rows = rows[_text_hits(df, rows, text)]
+    return _sorted(df, rows, sort)

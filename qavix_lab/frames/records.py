@@ -1,0 +1,184 @@
+"""Records to columns: the service's camelCase dicts (or spec models) into typed pandas arrays.
+
+A field of the wrong type raises ``MalformedResponse`` naming ``where[index].field``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from itertools import chain
+from operator import itemgetter
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import MalformedResponse
+from ..spec.models import SERVICE_TIME_FORMAT, SERVICE_TZ, Model
+
+
+def snake_case(key: str) -> str:
+    """``destSrtFileId`` -> ``dest_srt_file_id``."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", key).lower()
+
+
+def camel_case(column: str) -> str:
+    """``dest_srt_file_id`` -> ``destSrtFileId`` (the wire name of an extra column)."""
+    head, *rest = column.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _is_int(kind: type) -> bool:
+    return issubclass(kind, int | np.integer) and not issubclass(kind, bool)
+
+
+_ACCEPTS: dict[str, tuple[Callable[[type], bool], str]] = {
+    "id": (lambda t: _is_int(t) or t is str, "an integer or a string"),
+    "int": (_is_int, "an integer"),
+    "text": (lambda t: t is str, "a string"),
+    "label": (lambda t: t is str, "a string"),
+    "time": (lambda t: t is str, "a 'yyyy-MM-dd HH:mm:ss' string"),
+    "int_list": (lambda t: issubclass(t, list | tuple), "a list of integers"),
+    "str_list": (lambda t: issubclass(t, list | tuple), "a list of strings"),
+    "raw": (lambda t: True, "anything"),
+}
+
+
+def _reject(values: Sequence[Any], index: int, key: str, wanted: str, where: str) -> None:
+    value = values[index]
+    raise MalformedResponse(
+        f"{key!r} should be {wanted}, got {type(value).__name__} {str(value)[:60]!r}",
+        where=f"{where}[{index}].{key}",
+    )
+
+
+def _check_types(values: Sequence[Any], kind: str, key: str, where: str) -> None:
+    accepts, wanted = _ACCEPTS[kind]
+    if all(t is type(None) or accepts(t) for t in set(map(type, values))):
+        return
+    bad = next(i for i, v in enumerate(values) if v is not None and not accepts(type(v)))
+    _reject(values, bad, key, wanted, where)
+
+
+def _int_column(values: list[Any], key: str, where: str) -> Any:
+    try:
+        if None in values:
+            return pd.array(values, dtype="Int64")
+        return pd.array(np.array(values, dtype=np.int64), dtype="Int64")
+    except (OverflowError, TypeError, ValueError):
+        bad = next(i for i, v in enumerate(values) if v is not None and not -2**63 <= v < 2**63)
+        _reject(values, bad, key, "a 64-bit integer", where)
+
+
+def _is_service_time(value: str | None) -> bool:
+    try:
+        datetime.strptime(value or "2000-01-01 00:00:00", SERVICE_TIME_FORMAT)
+    except ValueError:
+        return False
+    return True
+
+
+def _time_column(values: list[Any], key: str, where: str) -> Any:
+    try:
+        moments = pd.to_datetime(values, format=SERVICE_TIME_FORMAT)
+    except ValueError:
+        bad = next((i for i, v in enumerate(values) if not _is_service_time(v)), 0)
+        _reject(values, bad, key, _ACCEPTS["time"][1], where)
+    return moments.as_unit("s").tz_localize(SERVICE_TZ)
+
+
+def _list_column(values: list[Any], kind: str, key: str, where: str) -> Any:
+    clean = set(map(type, values)) <= {list}
+    lists = values if clean else [[] if v is None else list(v) for v in values]
+    element_ok = _is_int if kind == "int_list" else (lambda t: t is str)
+    if not all(element_ok(t) for t in set(map(type, chain.from_iterable(lists)))):
+        bad = next(i for i, v in enumerate(lists) if not all(element_ok(type(x)) for x in v))
+        _reject(values, bad, key, _ACCEPTS[kind][1], where)
+    return pd.Series(lists, dtype=object).array
+
+
+def _label_column(values: list[str | None]) -> pd.Categorical:
+    labels = sorted(v for v in set(values) if v is not None)
+    index: dict[str | None, int] = {label: i for i, label in enumerate(labels)} | {None: -1}
+    codes = np.fromiter(map(index.__getitem__, values), dtype=np.int32, count=len(values))
+    return pd.Categorical.from_codes(codes, categories=pd.Index(labels, dtype="str"))
+
+
+def _column(values: list[Any], kind: str, key: str, where: str) -> Any:
+    _check_types(values, kind, key, where)
+    if kind == "id":
+        return pd.array([None if v is None else str(v) for v in values], dtype="str")
+    if kind == "text":
+        return pd.array(values, dtype="str")
+    if kind == "label":
+        return _label_column(values)
+    if kind == "int":
+        return _int_column(values, key, where)
+    if kind == "time":
+        return _time_column(values, key, where)
+    if kind in ("int_list", "str_list"):
+        return _list_column(values, kind, key, where)
+    return pd.Series(values, dtype=object).array
+
+
+def _guess_column(values: list[Any]) -> Any:
+    """An extra key's column: nullable ints/floats/booleans, ``str`` text, or objects."""
+    try:
+        array = pd.array(values)
+    except (TypeError, ValueError):
+        return pd.Series(values, dtype=object).array
+    return array.astype("str") if isinstance(array.dtype, pd.StringDtype) else array
+
+
+def _as_record(item: Any) -> Any:
+    """A spec model back into its wire dict (times in the service's format); others unchanged."""
+    if not isinstance(item, Model):
+        return item
+    record = {}
+    for f in dataclasses.fields(item):
+        if "wire" in f.metadata:
+            value = getattr(item, f.name)
+            if isinstance(value, datetime):
+                value = value.astimezone(SERVICE_TZ).strftime(SERVICE_TIME_FORMAT)
+            record[f.metadata["wire"]] = value
+    return record | item.extra
+
+
+def _records(records: Any, what: str, where: str) -> list[dict[str, Any]]:
+    if records is None:
+        return []
+    if not isinstance(records, list | tuple):
+        raise MalformedResponse(f"expected a list of {what} records, got "
+                                f"{type(records).__name__}", where=where)
+    if set(map(type, records)) <= {dict}:
+        return list(records)
+    records = [_as_record(r) for r in records]
+    for i, record in enumerate(records):
+        if not isinstance(record, dict):
+            raise MalformedResponse(f"a {what} record should be an object, got "
+                                    f"{type(record).__name__} {str(record)[:60]!r}",
+                                    where=f"{where}[{i}]")
+    return records
+
+
+def _field_values(records: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Every key's values, one list per key (``None`` where a record lacks the key)."""
+    keys = set().union(*records)
+    complete = {len(r) for r in records} <= {len(keys)}  # then every record has every key
+    return {key: list(map(itemgetter(key), records)) if complete else [r.get(key) for r in records]
+            for key in sorted(keys)}
+
+
+def _columns(values: Mapping[str, list[Any]], length: int, fields: Mapping[str, str],
+             names: Mapping[str, str], where: str) -> dict[str, Any]:
+    """Column arrays by name: the known fields in order, then the extra keys."""
+    missing = [None] * length
+    columns = {names[key]: _column(values.get(key, missing), kind, key, where)
+               for key, kind in fields.items()}
+    for key in values.keys() - fields.keys():
+        name = snake_case(key) if snake_case(key) not in columns else f"extra_{snake_case(key)}"
+        columns[name] = _guess_column(values[key])
+    return columns

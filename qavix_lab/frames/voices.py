@@ -1,0 +1,149 @@
+"""The voice catalog as a DataFrame, its code tables, and counts by language, gender, ...
+
+>>> voices = voices_frame(records)
+>>> voice_summary(voices, "emotion_str")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import chain
+from typing import Any
+
+import pandas as pd
+
+from ..errors import ValidationError
+from .records import _columns, _field_values, _records, snake_case
+
+# The TimbreInfoDto fields (wire key -> kind), in the reference's order.
+VOICE_FIELDS = {
+    "id": "id", "name": "text", "lang": "label", "langName": "label",
+    "gender": "int", "genderStr": "label", "accent": "int", "accentStr": "label",
+    "ageRange": "int", "ageRangeStr": "label", "emotion": "int", "emotionStr": "label",
+    "categoryList": "int_list", "categoryStrList": "str_list", "remark": "text",
+    "source": "int", "type": "int", "auditionUrl": "text", "status": "int",
+    "updateTime": "time", "createTime": "time",
+    "hotCount": "int", "useCount": "int", "collectCount": "int",
+}
+
+# Filter name -> (code column, description column); the descriptions come from the catalog.
+CODED_FILTERS = {
+    "lang": ("lang", "lang_name"), "gender": ("gender", "gender_str"),
+    "accent": ("accent", "accent_str"), "age": ("age_range", "age_range_str"),
+    "emotion": ("emotion", "emotion_str"), "source": ("source", None), "type": ("type", None),
+    "status": ("status", None),
+}
+# The reference describes these codes but sends no description field for them.
+FIXED_NAMES: dict[str, dict[Any, str]] = {
+    "source": {0: "other", 1: "tk"},
+    "type": {1: "system", 2: "personal clone", 3: "business clone"},
+    "status": {0: "enabled", 1: "disabled"},
+}
+
+VOICE_COLUMNS = {key: snake_case(key) for key in VOICE_FIELDS} | {"id": "voice_id"}
+_VOICE_KEYS = {column: key for key, column in VOICE_COLUMNS.items()}
+
+
+def _pairs(codes: Iterable[Any], labels: Iterable[Any]) -> dict[Any, str]:
+    """code -> description as the data pairs them (sorted by code)."""
+    pairs = {(c, s) for c, s in set(zip(codes, labels, strict=False))
+             if isinstance(s, str) and c is not None and c is not pd.NA}
+    return dict(sorted(pairs))
+
+
+def _category_pairs(codes: Sequence[list[Any]], labels: Sequence[list[Any]]) -> dict[Any, str]:
+    if list(map(len, codes)) == list(map(len, labels)):
+        return _pairs(chain.from_iterable(codes), chain.from_iterable(labels))
+    pairs = [p for c, s in zip(codes, labels, strict=True) for p in zip(c, s, strict=False)]
+    return _pairs([c for c, _ in pairs], [s for _, s in pairs])
+
+
+def _tables_from(column: Callable[[str], Sequence[Any]]) -> dict[str, dict[Any, str]]:
+    tables = {name: _pairs(column(code), column(label))
+              for name, (code, label) in CODED_FILTERS.items() if label}
+    tables["category"] = _category_pairs(column("category_list"), column("category_str_list"))
+    return tables | {name: dict(names) for name, names in FIXED_NAMES.items()}
+
+
+def code_tables(df: pd.DataFrame) -> dict[str, dict[Any, str]]:
+    """Code -> description for every coded field of a voice frame (for filters, menus, hints).
+
+    >>> code_tables(voices)["gender"]
+    {1: 'Male', 2: 'Female'}
+    """
+    stored = df.attrs.get("code_tables")
+    if stored is not None:
+        return {name: dict(table) for name, table in stored.items()}
+    return _tables_from(lambda name: df[name].tolist() if name in df else [])
+
+
+def _order_labels(columns: dict[str, Any], tables: Mapping[str, dict[Any, str]]) -> None:
+    """Descriptions in code order (Male, Female; Child .. Senior), so summaries read naturally."""
+    for name, (_, label) in CODED_FILTERS.items():
+        if label and name != "lang":
+            known = list(dict.fromkeys(tables[name].values()))
+            rest = [c for c in columns[label].categories if c not in set(known)]
+            columns[label] = columns[label].reorder_categories(known + rest)
+
+
+def voices_frame(records: Sequence[Any] | None, *, where: str = "result") -> pd.DataFrame:
+    """One row per voice, a column per ``TimbreInfoDto`` field (snake_case), honest dtypes.
+
+    ``None`` or ``[]`` gives an empty frame with every column. A record that is not an object,
+    or a field of the wrong type, raises ``MalformedResponse`` naming ``where[index].field``.
+
+    >>> voices = voices_frame(client.voices.records())
+    """
+    rows = _records(records, "voice", where)
+    values = _field_values(rows)
+    columns = _columns(values, len(rows), VOICE_FIELDS, VOICE_COLUMNS, where)
+    tables = _tables_from(lambda name: columns[name].to_numpy() if name.endswith("_list")
+                          else values.get(_VOICE_KEYS[name], []))
+    _order_labels(columns, tables)
+    df = pd.DataFrame(columns, index=pd.RangeIndex(len(rows)), copy=False)
+    df.attrs["code_tables"] = tables
+    return df
+
+
+# --- summaries --------------------------------------------------------------------------------
+def voice_summary(df: pd.DataFrame, by: str | Sequence[str] = ("lang_name", "gender_str"),
+                  ) -> pd.DataFrame:
+    """Voice counts by one column, or a crosstab by several (the last one across).
+
+    A list column (``category_str_list``) counts a voice once per item; voices without a
+    value (an empty list, an unknown gender) are not counted.
+
+    >>> voice_summary(voices)               # language x gender
+    >>> voice_summary(voices, "emotion_str")
+    """
+    keys = [by] if isinstance(by, str) else list(by)
+    missing = [k for k in keys if k not in df]
+    if not keys or missing:
+        raise ValidationError(f"cannot summarize by {missing or keys}: choose columns of "
+                              f"{', '.join(df.columns)}", where="voice_summary(by=...)")
+    data = df[keys]
+    for key in keys:
+        if data[key].dtype == object and data[key].map(lambda v: isinstance(v, list)).any():
+            data = data.explode(key)
+    counts = data.groupby(keys, observed=True).size()
+    if len(keys) == 1:
+        return counts.rename("voices").to_frame()
+    return counts.unstack(keys[-1], fill_value=0)
+
+
+SUMMARY_FIELDS = ("lang_name", "gender_str", "age_range_str", "emotion_str", "accent_str",
+                  "category_str_list")
+
+
+def describe_catalog(df: pd.DataFrame) -> pd.DataFrame:
+    """Voices per language, gender, age, emotion, accent and category, with their share.
+
+    >>> describe_catalog(voices).loc["gender_str"]
+    """
+    parts = {}
+    for field in SUMMARY_FIELDS:
+        counts = voice_summary(df, field)
+        parts[field] = counts.set_axis(counts.index.astype(str), axis=0)
+    table = pd.concat(parts, names=["field", "value"])
+    table["share"] = table["voices"] / max(len(df), 1)
+    return table
