@@ -1,0 +1,11 @@
+"""Resource namespaces: ``client.voices``, ``client.tts``, ``client.files``, ``client.video``,
+``client.tasks``. Each method is written once and returns a plan that the client runs."""
+
+from .base import Resource, voice_id
+from .files import Files
+from .tasks import Tasks
+from .tts import Tts
+from .video import Video, video_plan
+from .voices import Voices
+
+__all__ = ["Files", "Resource", "Tasks", "Tts", "Video", "Voices", "video_plan", "voice_id"]
