@@ -213,6 +213,38 @@ def test_text_searches_name_and_remark_ignoring_case(voices, records):
         records, lambda r: "audiobooks" in (r["remark"] or "").lower())
 
 
+# letters whose casefold differs from lower() or changes the length, and the byte the search
+# puts between a row's name and remark
+TRICKY_TEXT = st.text(alphabet="aAsSßẞΣσςİi\u0307ﬁ\x00 ", max_size=6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(names=st.lists(TRICKY_TEXT, min_size=6, max_size=6),
+       remarks=st.lists(st.none() | TRICKY_TEXT, min_size=6, max_size=6),
+       needles=st.lists(TRICKY_TEXT.filter(bool), min_size=1, max_size=3))
+def test_text_search_matches_a_plain_python_casefold_search(records, names, remarks, needles):
+    rows = [dict(r, name=name, remark=remark)
+            for r, name, remark in zip(records, names, remarks, strict=False)]
+    df = voices_frame(rows)
+    for needle in needles:  # several searches of one frame
+        folded = needle.casefold()
+        expected = [str(r["id"]) for r in rows
+                    if folded in r["name"].casefold() or folded in (r["remark"] or "").casefold()]
+        assert list(filter_voices(df, text=needle, sort=None)["voice_id"]) == expected
+
+
+def test_text_search_sees_edits_to_the_frame(records):
+    df = voices_frame(records)
+    assert filter_voices(df, text="zq").empty
+    df.loc[3, "name"] = "Zqx"
+    df.loc[5, "remark"] = "a ZQ voice"
+    assert list(filter_voices(df, text="zq", sort=None)["voice_id"]) == [
+        str(records[3]["id"]), str(records[5]["id"])]
+    df.loc[3, "name"] = records[3]["name"]
+    df["remark"] = df["remark"].str.upper()
+    assert list(filter_voices(df, text="zq")["voice_id"]) == [str(records[5]["id"])]
+
+
 def test_a_misspelt_value_raises_with_the_known_ones(voices):
     with pytest.raises(ValidationError) as caught:
         filter_voices(voices, lang="englsh")
@@ -250,6 +282,23 @@ def test_popularity_sort_is_hot_then_use_descending(voices):
     keys = list(zip(got["hot_count"], got["use_count"], strict=True))
     assert keys == sorted(keys, reverse=True)
     assert len(got) == len(voices)
+
+
+COUNTS = st.none() | st.integers(0, 3) | st.integers(0, 2**63 - 1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(counts=st.lists(st.tuples(COUNTS, COUNTS), min_size=0, max_size=12))
+def test_popularity_keeps_catalog_order_among_equals(records, counts):
+    rows = [dict(r, hotCount=hot, useCount=use)
+            for r, (hot, use) in zip(records, counts, strict=False)]
+    got = filter_voices(voices_frame(rows))
+
+    def popularity(i):  # descending; no count sorts below every count
+        return tuple(1 if count is None else -count for count in counts[i])
+
+    assert list(got["voice_id"]) == [str(rows[i]["id"])
+                                     for i in sorted(range(len(rows)), key=popularity)]
 
 
 def test_sort_by_a_column_or_not_at_all(voices, records):

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..errors import ValidationError
 from .records import _is_int
+from .search import text_hits
 from .voices import CODED_FILTERS, code_tables
 
 
@@ -61,24 +62,25 @@ def _column_for(df: pd.DataFrame, column: str, purpose: str) -> pd.Series:
     return df[column]
 
 
-def _containing(values: np.ndarray, needle: str) -> np.ndarray:
-    return np.fromiter((isinstance(v, str) and needle in v.casefold() for v in values),
-                       dtype=bool, count=len(values))
-
-
-def _text_hits(df: pd.DataFrame, rows: np.ndarray, text: str) -> np.ndarray:
-    """Which of ``rows`` have ``text`` (any case) in their name or remark."""
-    needle = text.casefold()
-    hits = _containing(_column_for(df, "name", "text=...").to_numpy()[rows], needle)
-    rest = rows[~hits]
-    hits[~hits] = _containing(_column_for(df, "remark", "text=...").to_numpy()[rest], needle)
-    return hits
-
-
 def _category_hits(df: pd.DataFrame, rows: np.ndarray, codes: set[Any]) -> np.ndarray:
     """Which of ``rows`` have any of the category ``codes``."""
     lists = _column_for(df, "category_list", "category=...").to_numpy()[rows]
     return ~np.fromiter(map(codes.isdisjoint, lists), dtype=bool, count=len(rows))
+
+
+def _descending(hot: np.ndarray, use: np.ndarray) -> np.ndarray:
+    """Positions by ``hot`` then ``use``, both descending, ties in their order (a stable sort)."""
+    count = len(hot)
+    if count == 0:
+        return np.arange(0)
+    hot_top, use_top = int(hot.max()), int(use.max())
+    use_span = use_top - int(use.min()) + 1
+    if ((hot_top - int(hot.min())) * use_span + use_span) * count >= 2**63:
+        return np.lexsort((-use, -hot))
+    # one distinct int64 per row (the position breaks ties): a plain sort is stable, and 10x
+    # faster than lexsort
+    keys = ((hot_top - hot) * use_span + (use_top - use)) * count + np.arange(count)
+    return np.sort(keys) % count
 
 
 def _sorted(df: pd.DataFrame, rows: np.ndarray, sort: str | None) -> pd.DataFrame:
@@ -87,7 +89,7 @@ def _sorted(df: pd.DataFrame, rows: np.ndarray, sort: str | None) -> pd.DataFram
     if sort == "popularity":
         hot = _column_for(df, "hot_count", "sort").to_numpy(dtype="int64", na_value=-1)[rows]
         use = _column_for(df, "use_count", "sort").to_numpy(dtype="int64", na_value=-1)[rows]
-        return df.take(rows[np.lexsort((-use, -hot))])
+        return df.take(rows[_descending(hot, use)])
     column = sort.removeprefix("-") if isinstance(sort, str) else None
     if column is None or column not in df:
         raise ValidationError(f"cannot sort by {sort!r}: use 'popularity', None, or a column "
@@ -146,5 +148,6 @@ def filter_voices(
         codes = _wanted_codes("category", category, tables["category"])
         rows = rows[_category_hits(df, rows, codes)]
     if text:
-        rows = rows[_text_hits(df, rows, text)]
+        names, remarks = (_column_for(df, column, "text=...") for column in ("name", "remark"))
+        rows = rows[text_hits(df, names, remarks, rows, text)]
     return _sorted(df, rows, sort)
