@@ -137,6 +137,22 @@ def test_loudness_follows_bs1770_calibration():
     assert m["sample_peak_dbfs"] == pytest.approx(-6.02, abs=0.05)
 
 
+@pytest.mark.parametrize(("rate", "channels"), [(44100, 1), (48000, 2), (22050, 5)])
+def test_loudness_gates_like_the_pyloudnorm_reference(rate, channels):
+    import pyloudnorm
+
+    # loud speech-like bursts, a section 30 dB down (under the relative gate) and silence,
+    # at a different level per channel so the surround weights count
+    rng = np.random.default_rng(channels)
+    n = 5 * rate
+    envelope = np.where(np.arange(n) < 3 * rate, 1.0, 0.03) * (rng.random(n) < 0.6)
+    envelope[int(4.2 * rate):] = 0.0
+    samples = (rng.normal(0, 0.1, (n, channels)) * envelope[:, None]
+               * np.linspace(1.0, 0.3, channels)).astype(np.float32)
+    expected = pyloudnorm.Meter(rate).integrated_loudness(samples)
+    assert audio.loudness(Audio(samples, rate)) == pytest.approx(expected, abs=0.01)
+
+
 def test_true_peak_finds_the_peak_between_samples():
     # a quarter-rate sine shifted by 45 degrees: every sample sits 3 dB under the crest
     t = np.arange(48000) / 48000
@@ -145,6 +161,10 @@ def test_true_peak_finds_the_peak_between_samples():
     crest = 20 * np.log10(0.9)
     assert m["sample_peak_dbfs"] == pytest.approx(crest - 3.01, abs=0.05)
     assert m["true_peak_dbtp"] == pytest.approx(crest, abs=0.3)
+    # the same burst alone in a quiet stereo clip, on its second channel only
+    quiet = np.full((48000, 2), 0.01, np.float32)
+    quiet[24000:24016, 1] = clip.samples[:16, 0]
+    assert audio.metrics(Audio(quiet, 48000))["true_peak_dbtp"] == pytest.approx(crest, abs=0.3)
 
 
 def test_silences_rates_pitch_and_centroid(voice):
