@@ -61,7 +61,7 @@ class Draft:
         of one sentence are joined."""
         segment_ids = translations.texts("segId")
         start_ms, end_ms = translations.numbers("bg", None), translations.numbers("ed", None)
-        texts = [text.strip() for text in translations.texts("dst")]
+        texts: list[str | None] = list(map(str.strip, translations.texts("dst")))
         if segment_ids == self.segment_id and not any(self.translation):
             self.translation = texts  # one for each sentence, in order: the usual case
             return
@@ -84,7 +84,8 @@ class Draft:
         words = self._words()
         text = self._texts(words)
         order = np.lexsort((self.end_ms, self.start_ms))  # by start, then end (as SRT does)
-        order = order[np.array([bool(text[i].strip()) for i in order.tolist()], dtype=bool)]
+        order = order[np.fromiter(map(bool, map(str.strip, text)), dtype=bool,
+                                   count=len(text))[order]]
         if not len(order):
             raise fault(where, f"no sentence has any text ({len(text)} found, all empty)")
         confidence = self._confidence(words)
@@ -115,6 +116,8 @@ class Draft:
         if not all(self.text):
             offsets = np.searchsorted(words.sentence, np.arange(len(self.text) + 1), side="left")
             joined = join_sentences(words.text, offsets)
+            if not any(self.text):  # rtasr and lfasr carry no sentence text at all
+                return joined
         return [t or joined[i] for i, t in enumerate(self.text)]
 
     def _confidence(self, words: _Words) -> np.ndarray:

@@ -157,7 +157,7 @@ class Records:
         except (KeyError, TypeError, ValueError, OverflowError):
             pass
         values = self._values(key, default)
-        fast = _fast_numbers(values, optional=default is not REQUIRED)
+        fast = fast_numbers(values, optional=default is not REQUIRED)
         if fast is not None:
             return fast
         bad = next(i for i, v in enumerate(values)
@@ -242,7 +242,7 @@ def _objects(values: list[Any], place: Callable[[int], str]) -> list[dict]:
     return out
 
 
-def _fast_numbers(values: list[Any], optional: bool) -> np.ndarray | None:
+def fast_numbers(values: list[Any], optional: bool) -> np.ndarray | None:
     """The values as a float64 array, or None when any is not a finite number (a missing one,
     null or "", is NaN when ``optional``)."""
     count = len(values)

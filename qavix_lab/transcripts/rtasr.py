@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .draft import WORD_TAGS, Draft, carry_speakers
-from .records import Records, decoded, describe, fault
+from .records import Records, decoded, describe, fast_numbers, fault
 
 ENVELOPE_KEYS = ("action", "data")
 MESSAGE_KEYS = ("cn", "seg_id")
@@ -43,8 +43,9 @@ def read(value: Any, where: str) -> Draft:
     segments = speech.texts("seg_id")
     keep = _latest(segments, every_st.texts("type", _FINAL))
     st = every_st.take(keep)
+    kept = segments if len(keep) == len(segments) else [segments[i] for i in keep.tolist()]
     draft = Draft(
-        segment_id=[segments[i] for i in keep.tolist()],
+        segment_id=kept,
         start_ms=st.numbers("bg"),
         end_ms=st.numbers("ed"),
         speaker=st.texts("rl", "0"),
@@ -66,14 +67,18 @@ def _sort_messages(items: list[Any], name: Callable[[int], str]) -> tuple[Record
     def place(i: int) -> str:
         return name(origin[i]) + (".data" if enveloped[i] else "")
 
-    trans_at = [i for i, message in enumerate(messages) if message.get("biz") == "trans"]
-    speech_at = [i for i, message in enumerate(messages)
-                 if "cn" in message and message.get("biz") != "trans"]
-    if len(speech_at) + len(trans_at) < len(messages):
-        other = sorted(set(range(len(messages))) - set(speech_at) - set(trans_at))[0]
-        raise fault(place(other), f"not an rtasr message: {describe(messages[other])}")
-    return (Records.of_objects([messages[i] for i in speech_at], lambda j: place(speech_at[j])),
-            Records.of_objects([messages[i] for i in trans_at], lambda j: place(trans_at[j])))
+    speech_at, trans_at = [], []
+    for i, message in enumerate(messages):
+        if message.get("biz") == "trans":
+            trans_at.append(i)
+        elif "cn" in message:
+            speech_at.append(i)
+        else:
+            raise fault(place(i), f"not an rtasr message: {describe(message)}")
+    return (Records.of_objects(list(map(messages.__getitem__, speech_at)),
+                               lambda j: place(speech_at[j])),
+            Records.of_objects(list(map(messages.__getitem__, trans_at)),
+                               lambda j: place(trans_at[j])))
 
 
 def _unwrapped(items: list[Any], name: Callable[[int], str]
@@ -126,8 +131,60 @@ def _latest(segments: list[str], kinds: list[str]) -> np.ndarray:
 def read_st_words(draft: Draft, st: Records) -> tuple[np.ndarray, Records]:
     """Words of iFlytek ``st`` objects (rtasr and lfasr alike): the 1-best candidate (first
     ``cw``) of each ``ws``. Returns each word's sentence and its ``cw`` records."""
+    columns = _plain_words(st.items)
+    if columns is None:  # something unusual: the checked way names it, or copes with it
+        return _read_st_words_checked(draft, st)
+    sentence, begin, end, text, code, confidence, best = columns
+    draft.set_words(sentence, begin, end, text, code, confidence)
+    return sentence, Records.of_objects(best, lambda j: _best_words(st)[1].place(j))
+
+
+def _plain_words(sts: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str],
+                                           np.ndarray, np.ndarray, list[dict]] | None:
+    """The word columns read in one pass over the words, or None when anything is not the plain
+    usual shape (lists as JSON text, empty ``cw``, missing keys, numbers as text...)."""
+    counts: list[int] = []
+    best: list[dict] = []  # each word's 1-best candidate
+    begin, end, text, tag, confidence = [], [], [], [], []
+    try:
+        for s in sts:
+            before, rt = len(best), s["rt"]
+            if type(rt) is not list:
+                return None
+            for r in rt:
+                if type(r["ws"]) is not list:
+                    return None
+                for word in r["ws"]:
+                    cw = word["cw"][0]
+                    begin.append(word["wb"])
+                    end.append(word["we"])
+                    text.append(cw["w"])
+                    tag.append(cw["wp"])
+                    confidence.append(cw.get("wc"))
+                    best.append(cw)
+            counts.append(len(best) - before)
+        code = np.fromiter(map(WORD_TAGS.get, tag, repeat(0)), dtype=np.int8, count=len(tag))
+    except (KeyError, IndexError, TypeError):
+        return None
+    begin_frames, end_frames = fast_numbers(begin, False), fast_numbers(end, False)
+    scores = fast_numbers(confidence, True)
+    if begin_frames is None or end_frames is None or scores is None \
+            or not set(map(type, text)) <= {str}:
+        return None
+    sentence = np.repeat(np.arange(len(sts), dtype=np.intp), counts)
+    return sentence, begin_frames, end_frames, text, code, scores, best
+
+
+def _best_words(st: Records) -> tuple[Records, Records]:
+    """Every ``ws`` of the sentences and the 1-best ``cw`` of each (that has one)."""
     ws = st.children("rt").children("ws")
-    best = ws.first_of("cw")
+    return ws, ws.first_of("cw")
+
+
+def _read_st_words_checked(draft: Draft, st: Records) -> tuple[np.ndarray, Records]:
+    """:func:`read_st_words` level by level: slower, but it decodes JSON text, skips empty
+    ``cw`` and names the place of anything wrong."""
+    ws, best = _best_words(st)
     word_ws = ws.take(best.owner)
     sentence = ws.index_in(st)[best.owner]
     draft.set_words(sentence, word_ws.numbers("wb"), word_ws.numbers("we"), best.texts("w"),

@@ -115,10 +115,11 @@ def _wrap(text: str, cuts: list[int], max_chars: int, wide: bool) -> list[str]:
 
 def join_sentences(tokens: list[str], offsets: np.ndarray) -> list[str]:
     """Each sentence's text from its tokens, ``tokens[offsets[i]:offsets[i + 1]]``."""
-    spaced = [" ".join(tokens[a:b]) for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
+    bounds = offsets.tolist()  # slicing with Python ints is faster than with numpy ones
+    spaced = [" ".join(tokens[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     text = "\n".join(spaced)
     if text.count("\n") != len(spaced) - 1 or "  " in text or " \n" in text or "\n " in text \
             or text[:1] == " " or text[-1:] == " ":
-        return [join_words(tokens[a:b]) for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
+        return [join_words(tokens[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     # One pass of the regex over all sentences at once: much faster than one per sentence.
     return _SPACE_TO_DROP.sub("", text).split("\n")
