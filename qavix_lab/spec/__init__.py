@@ -8,6 +8,7 @@ from .models import (
     FileLink,
     Model,
     TaskId,
+    TaskState,
     TaskStatus,
     TemporaryAccessKey,
     TtsResult,
@@ -19,6 +20,7 @@ from .operations import DEFAULT_BASE_URL, OPERATIONS, VIDEO_OPERATIONS, Operatio
 
 __all__ = [
     "DEFAULT_BASE_URL", "FINAL_STATUSES", "MESSAGES", "OPERATIONS", "SERVICE_TZ", "URL_CODES",
-    "VIDEO_OPERATIONS", "ClonedVoice", "FileLink", "Model", "Operation", "TaskId", "TaskStatus",
-    "TemporaryAccessKey", "TtsResult", "UploadPrivilege", "VideoTask", "Voice", "operation",
+    "VIDEO_OPERATIONS", "ClonedVoice", "FileLink", "Model", "Operation", "TaskId", "TaskState",
+    "TaskStatus", "TemporaryAccessKey", "TtsResult", "UploadPrivilege", "VideoTask", "Voice",
+    "operation",
 ]

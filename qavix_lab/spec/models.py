@@ -232,39 +232,40 @@ class TaskId(Model):
 
 
 @dataclass(frozen=True)
-class TtsResult(Model):
-    """State of a TTS task (``tts result``)."""
+class TaskState(Model):
+    """What the state of every task has: its ID, status, progress and output file."""
 
     task_id: str = wire("taskId", "id")
-    lang: str = wire("lang")
-    dest_file_id: str = wire("destFileId", "id")
-    dest_file_tmp_url: str = wire("destFileTmpUrl")
-    timbre: str = wire("timbre", "id")
-    timbre_name: str = wire("timbreName")
     status: TaskStatus | int = wire("status", "status")
     process: int = wire("process", "int")
+    dest_file_id: str = wire("destFileId", "id")
+    dest_file_tmp_url: str = wire("destFileTmpUrl")
 
 
 @dataclass(frozen=True)
-class VideoTask(Model):
+class TtsResult(TaskState):
+    """State of a TTS task (``tts result``)."""
+
+    lang: str = wire("lang")
+    timbre: str = wire("timbre", "id")
+    timbre_name: str = wire("timbreName")
+
+
+@dataclass(frozen=True)
+class VideoTask(TaskState):
     """State of a video task (``task query``); transcripts are kept raw."""
 
-    task_id: str = wire("taskId", "id")
     name: str = wire("name")
     format: str = wire("format")
     cover_url: str = wire("coverUrl")
     original_lang: str = wire("originalLang")
     dest_lang: str = wire("destLang")
-    dest_file_id: str = wire("destFileId", "id")
-    dest_file_tmp_url: str = wire("destFileTmpUrl")
     timbre: str = wire("timbre")
     sound_clone_id: str = wire("soundCloneId")
     dest_srt_file_id: str = wire("destSrtFileId", "id")
     dest_str_tmp_url: str = wire("destStrTmpUrl")
     original_rtasr_info: Any = wire("originalRtasrInfo", "raw")
     dest_rtasr_info: Any = wire("destRtasrInfo", "raw")
-    status: TaskStatus | int = wire("status", "status")
-    process: int = wire("process", "int")
 
     @property
     def dest_srt_tmp_url(self) -> str | None:
