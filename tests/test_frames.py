@@ -516,3 +516,13 @@ def test_tasks_frame_accepts_models_and_rejects_bad_fields():
     with pytest.raises(MalformedResponse) as caught:
         tasks_frame([task(), task(process="50%")])
     assert caught.value.where == "tasks[1].process"
+
+
+def test_cache_builds_the_frame_once_per_fetch(records):
+    clock, fetch = FakeClock(), Fetcher(records[:3])
+    cache = CatalogCache(ttl=60, clock=clock)
+    first = cache.frame(fetch)
+    assert cache.frame(fetch) is first and fetch.calls == 1 and len(first) == 3
+    cache.invalidate()
+    again = cache.frame(fetch)
+    assert again is not first and fetch.calls == 2 and again.equals(first)

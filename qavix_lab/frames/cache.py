@@ -24,6 +24,7 @@ class CatalogCache:
         self._clock = clock
         self._lock = threading.RLock()
         self._records: list[dict[str, Any]] | None = None
+        self._frame: Any = None  # voices_frame(records), built on first use
         self._stored_at = 0.0
 
     @staticmethod
@@ -51,6 +52,7 @@ class CatalogCache:
         """Store freshly fetched records (``None``, the service's "no data", stores ``[]``)."""
         with self._lock:
             self._records = list(records or [])
+            self._frame = None
             self._stored_at = self._clock()
             return list(self._records)
 
@@ -61,7 +63,19 @@ class CatalogCache:
             records = self.peek(ttl)
             return records if records is not None else self.put(fetch())
 
+    def frame(self, fetch: Callable[[], Sequence[dict[str, Any]] | None],
+              ttl: float | None = None) -> Any:
+        """The records as a ``voices_frame``, built once per fetch (treat it as read-only)."""
+        with self._lock:
+            records = self.get(fetch, ttl)
+            if self._frame is None:
+                from .voices import voices_frame
+
+                self._frame = voices_frame(records)
+            return self._frame
+
     def invalidate(self) -> None:
         """Forget the records: the next ``get`` fetches."""
         with self._lock:
             self._records = None
+            self._frame = None

@@ -310,7 +310,7 @@ class SandboxApp:
     def link_of(self, file_id: int | None) -> str | None:
         if file_id is None:
             return None
-        return self.world.link(self.world.files[file_id])["url"]
+        return self.world.current_link(self.world.files[file_id])
 
     def describe_task(self, task: Task) -> dict[str, Any]:
         return describe(task, self.link_of)

@@ -83,6 +83,7 @@ class World:
         self.offset = 0.0
         self.files: dict[int, FileRecord] = {}
         self.links: dict[str, Link] = {}
+        self.shown: dict[int, tuple[str, float]] = {}  # file id -> link given in task answers
         self.credentials: dict[str, Credential] = {}
         self.tasks: dict[int, Task] = {}
         self.clones: dict[str, list[dict[str, Any]]] = {}
@@ -127,6 +128,17 @@ class World:
             self.links[token] = Link(record.id, expires)
         url = f"{self.origin}/files/{token}/{record.name}"
         return {"fileId": record.id, "url": url, "expiresAt": self.iso(expires), "tmpUrl": url}
+
+    def current_link(self, record: FileRecord) -> str:
+        """The file's unexpired link if it has one, else a new one: task queries polled many
+        times then answer with the same URL instead of minting a token per poll."""
+        with self.lock:
+            url, expires = self.shown.get(record.id, ("", 0.0))
+            if expires <= self.now():
+                answer = self.link(record)
+                url = answer["url"]
+                self.shown[record.id] = (url, self.now() + self.config.link_ttl)
+            return url
 
     def resolve_link(self, token: str) -> tuple[FileRecord | None, bool]:
         """(record, expired) for a link token; (None, False) when unknown."""

@@ -29,25 +29,23 @@ class Voices(Resource):
         """
         if self._client.is_async:
             raise QavixError("use `await client.voices.aframe(...)` with AsyncClient")
-        from ...frames import filter_voices, voices_frame
+        from ...frames import filter_voices
 
         if refresh:
             self._client.catalog_cache.invalidate()
-        records = self._client.catalog_cache.get(self.records)
-        return filter_voices(voices_frame(records), **filters)
+        return filter_voices(self._client.catalog_cache.frame(self.records), **filters)
 
     async def aframe(self, *, refresh: bool = False, **filters: Any) -> pd.DataFrame:
         """Async twin of :meth:`frame`."""
-        from ...frames import filter_voices, voices_frame
+        from ...frames import filter_voices
 
         cache = self._client.catalog_cache
         if refresh:
             cache.invalidate()
         records = cache.peek()
         if records is None:
-            records = await self.records()
-            cache.put(records)
-        return filter_voices(voices_frame(records), **filters)
+            records = cache.put(await self.records())
+        return filter_voices(cache.frame(lambda: records), **filters)
 
     def clone(self, audio_url: str, name: str, *, format: str | None = None, **opts: Any) -> Any:
         """Clone a voice from a downloadable audio URL; returns ``ClonedVoice(timbre_id=...)``."""
