@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from qavix_lab.frames import filter_voices, voices_frame
 from qavix_lab.sandbox.catalog import generate_catalog
+from qavix_lab.tables import filter_voices, voices_frame
 
 N = 50_000
 BUILD_GOAL_MS = 200.0

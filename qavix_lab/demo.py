@@ -96,7 +96,7 @@ def run_demo(folder: Path, *, quick: bool = False) -> Path:
 
 
 def catalog_step(client: Any, report: Report) -> str:
-    from .frames import voice_summary
+    from .tables import voice_summary
 
     voices = client.voices.frame()
     summary = voice_summary(voices)

@@ -85,7 +85,7 @@ EXPLORE_VOICES = [
         from qavix_lab import audio
         from qavix_lab.connection import using_sandbox
         from qavix_lab.errors import ValidationError
-        from qavix_lab.frames import (
+        from qavix_lab.tables import (
             describe_catalog,
             filter_voices,
             load_catalog,
@@ -324,7 +324,7 @@ ANALYZE_TRANSCRIPTS = [
 
         import qavix_lab
         from qavix_lab.connection import using_sandbox
-        from qavix_lab.frames import tasks_frame
+        from qavix_lab.tables import tasks_frame
         from qavix_lab.transcripts import (
             compare_timing,
             detect,

@@ -22,8 +22,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 from scipy.io import wavfile
 
-from qavix_lab._ffmpeg import run_ffmpeg
 from qavix_lab.media import probe
+from qavix_lab.media.ffmpeg import run_ffmpeg
 from qavix_lab.sandbox.processing import burn_filter, detect_speech, script_comment
 
 SENTENCES = [

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from qavix_lab._ffmpeg import run_ffmpeg
 from qavix_lab.errors import MediaError, ValidationError
 from qavix_lab.media import Frame, MediaInfo, frame, probe
+from qavix_lab.media.ffmpeg import run_ffmpeg
 
 DATASET = Path(__file__).parents[1] / "datasets" / "media"
 

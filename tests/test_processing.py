@@ -15,9 +15,9 @@ import srt
 from PIL import Image
 from scipy.io import wavfile
 
-from qavix_lab._ffmpeg import run_ffmpeg
 from qavix_lab.errors import AudioError, MediaError, ValidationError
 from qavix_lab.media import frame, probe
+from qavix_lab.media.ffmpeg import run_ffmpeg
 from qavix_lab.sandbox import processing
 
 DATASET = Path(__file__).parents[1] / "datasets" / "media"

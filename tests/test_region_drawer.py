@@ -8,8 +8,8 @@ import json
 import pytest
 from PIL import Image
 
-from qavix_lab._ffmpeg import run_ffmpeg
 from qavix_lab.errors import MediaError, ValidationError
+from qavix_lab.media.ffmpeg import run_ffmpeg
 from qavix_lab.regions import EraseMode, EraseType, Region, RegionType, erase_fields
 from qavix_lab.widgets.region_drawer import RegionDrawer
 

@@ -16,10 +16,10 @@ import pytest
 from support import FakeClock, make_client
 
 from qavix_lab.audio import Audio, load, loudness
+from qavix_lab.client.monitoring import MIN_INTERVAL, TaskBoard, eta_seconds
 from qavix_lab.errors import NotFound, TransportError, ValidationError
-from qavix_lab.frames import filter_voices, load_catalog
-from qavix_lab.monitoring import MIN_INTERVAL, TaskBoard, eta_seconds
 from qavix_lab.spec.models import VideoTask
+from qavix_lab.tables import filter_voices, load_catalog
 from qavix_lab.widgets.task_monitor import TaskMonitor
 from qavix_lab.widgets.tts_ab import TtsAB
 from qavix_lab.widgets.voice_browser import VoiceBrowser

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .._ffmpeg import run_ffmpeg
 from ..errors import AudioError, MediaError
+from ..media.ffmpeg import run_ffmpeg
 
 
 @dataclass(frozen=True, eq=False)

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from .._ffmpeg import ffmpeg_exe, run_ffmpeg
 from ..errors import AudioError, MediaError, ValidationError
+from ..media.ffmpeg import ffmpeg_exe, run_ffmpeg
 from .clip import Audio
 
 # str | PathLike | bytes | file object | AudioSegment | (array, rate) | Audio | obj with .path

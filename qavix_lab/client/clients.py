@@ -65,7 +65,7 @@ class BaseClient:
     def catalog_cache(self) -> Any:
         """The voice catalog cache behind ``voices.frame()`` (made on first use)."""
         if self._catalog_cache is None:
-            from ..frames import CatalogCache
+            from ..tables import CatalogCache
 
             self._catalog_cache = CatalogCache(ttl=self.catalog_ttl)
         return self._catalog_cache

@@ -1,7 +1,7 @@
 """TaskMonitor: progress bars for running TTS and video tasks, updated from a background thread.
 
-A thin view over :class:`qavix_lab.monitoring.TaskBoard` (``.board``): the board polls at most
-twice a second in its own thread and stops once every task has ended; this widget only draws
+A thin view over :class:`qavix_lab.client.monitoring.TaskBoard` (``.board``): the board polls
+at most twice a second in its own thread and stops once every task has ended; this widget only draws
 its rows. The kernel stays free the whole time.
 
 >>> monitor = TaskMonitor([client.tts.create("Hello", v) for v in voices]); monitor
@@ -16,7 +16,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..monitoring import TaskBoard, TaskRow
+from ..client.monitoring import TaskBoard, TaskRow
 
 __all__ = ["TaskMonitor"]
 

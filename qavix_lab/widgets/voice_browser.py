@@ -1,6 +1,6 @@
 """VoiceBrowser: filter the voice catalog, page and sort it, hear auditions, pick voices.
 
-A thin view over :func:`qavix_lab.frames.filter_voices`: the filters are its keyword arguments
+A thin view over :func:`qavix_lab.tables.filter_voices`: the filters are its keyword arguments
 (``.filters``), the table is its result (``.matches``), the picked voices are catalog rows
 (``.selected``). Works on a client's catalog or, offline, on a saved one.
 
@@ -19,7 +19,7 @@ from typing import Any, cast
 import ipywidgets as widgets
 
 from ..errors import QavixError, ValidationError
-from ..frames import code_tables, filter_voices, load_catalog
+from ..tables import code_tables, filter_voices, load_catalog
 
 __all__ = ["VoiceBrowser", "fetch_audition"]
 

@@ -21,7 +21,7 @@ def sandbox_cell(tts_seconds: float = 1.0) -> str:
     """The first cell: a sandbox in the kernel, a client, and its English voices."""
     return ("import json\n"
             "from qavix_lab.sandbox import Sandbox\n"
-            "from qavix_lab.frames import filter_voices\n"
+            "from qavix_lab.tables import filter_voices\n"
             f"sandbox = Sandbox(tts_seconds={tts_seconds}).start()\n"
             "client = sandbox.client()\n"
             "english = client.voices.frame(lang='en', enabled_only=True)")

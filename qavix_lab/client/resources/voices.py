@@ -29,7 +29,7 @@ class Voices(Resource):
         """
         if self._client.is_async:
             raise QavixError("use `await client.voices.aframe(...)` with AsyncClient")
-        from ...frames import filter_voices
+        from ...tables import filter_voices
 
         if refresh:
             self._client.catalog_cache.invalidate()
@@ -37,7 +37,7 @@ class Voices(Resource):
 
     async def aframe(self, *, refresh: bool = False, **filters: Any) -> pd.DataFrame:
         """Async twin of :meth:`frame`."""
-        from ...frames import filter_voices
+        from ...tables import filter_voices
 
         cache = self._client.catalog_cache
         if refresh:

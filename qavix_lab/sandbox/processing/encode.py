@@ -8,9 +8,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from ..._ffmpeg import run_ffmpeg
 from ...errors import MediaError
 from ...media import MediaInfo, probe
+from ...media.ffmpeg import run_ffmpeg
 
 Progress = Callable[[float], None] | None
 

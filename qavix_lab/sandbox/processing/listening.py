@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from ..._ffmpeg import run_ffmpeg
 from ...media import probe
+from ...media.ffmpeg import run_ffmpeg
 from .text import translate_text
 
 RATE = 22050  # Hz, for speech analysis and the dubbed track

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..._ffmpeg import run_ffmpeg
 from ...errors import MediaError
 from ...media import probe
+from ...media.ffmpeg import run_ffmpeg
 from .boxes import even
 from .encode import H264, Progress, encode, report_progress, video_info
 

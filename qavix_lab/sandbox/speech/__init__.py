@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..._ffmpeg import run_ffmpeg
 from ...errors import ValidationError
+from ...media.ffmpeg import run_ffmpeg
 from .espeak_ng import espeak, espeak_available, espeak_voice
 from .syllables import LEAD_S, TRAIL_S, plan
 from .traits import AGES, BASE_SYLLABLES_PER_S, EMOTIONS, GENDERS, Prosody, VoiceTraits

@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 from support import FakeClock
 
 from qavix_lab.errors import MalformedResponse, QavixError, ValidationError
-from qavix_lab.frames import (
+from qavix_lab.sandbox.catalog import build_catalog
+from qavix_lab.spec.models import SERVICE_TZ, VideoTask, Voice
+from qavix_lab.tables import (
     CatalogCache,
     code_tables,
     describe_catalog,
@@ -28,8 +30,6 @@ from qavix_lab.frames import (
     voice_summary,
     voices_frame,
 )
-from qavix_lab.sandbox.catalog import build_catalog
-from qavix_lab.spec.models import SERVICE_TZ, VideoTask, Voice
 
 SNAPSHOT = Path(__file__).resolve().parents[1] / "datasets" / "voices" / "catalog.json"
 CODE_COLUMNS = ["gender", "accent", "age_range", "emotion", "source", "type", "status",

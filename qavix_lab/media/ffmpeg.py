@@ -6,7 +6,7 @@ import functools
 import subprocess
 from collections.abc import Sequence
 
-from .errors import MediaError
+from ..errors import MediaError
 
 
 @functools.cache

@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from ._ffmpeg import ffmpeg_exe, run_ffmpeg
-from .errors import MediaError, ValidationError
+from ..errors import MediaError, ValidationError
+from .ffmpeg import ffmpeg_exe, run_ffmpeg
 
 __all__ = ["MediaInfo", "Frame", "probe", "frame"]
 

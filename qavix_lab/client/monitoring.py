@@ -18,9 +18,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .client.waiting import failure_reason
-from .errors import ValidationError
-from .spec.models import FINAL_STATUSES, TaskStatus
+from ..errors import ValidationError
+from ..spec.models import FINAL_STATUSES, TaskStatus
+from .waiting import failure_reason
 
 __all__ = ["TaskBoard", "TaskRow", "eta_seconds", "MIN_INTERVAL"]
 
