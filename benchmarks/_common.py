@@ -1,4 +1,13 @@
-"""Shared by the benchmarks: timing, a sandbox in a child process, and the result table."""
+"""Shared by the benchmarks: timing, a sandbox in a child process, the result table and goals.
+
+Every goal is a ratio against a floor measured in the same process (never an absolute time), so
+that it holds on a shared, busy machine. A benchmark ends with one line per goal::
+
+    MET     catalog build / from_records: 1.12x (goal <= 1.30x)
+    MISSED  polls per task: 1.71 (goal <= 1.50)
+
+``run_all.py`` reads those lines and exits non-zero on any MISSED.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +17,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import httpx
 
@@ -46,3 +56,31 @@ def table(rows: list[tuple[str, str, str]], title: str) -> None:
     print(f"{'measure':<{width}}{'value':>18}   goal")
     for name, value, goal in rows:
         print(f"{name:<{width}}{value:>18}   {goal}")
+
+
+@dataclass(frozen=True)
+class Goal:
+    """One goal: ``value`` compared with ``limit`` by ``op`` ("<=" or ">=")."""
+
+    name: str
+    value: float
+    op: str
+    limit: float
+    unit: str = "x"
+
+    @property
+    def met(self) -> bool:
+        return self.value <= self.limit if self.op == "<=" else self.value >= self.limit
+
+    def line(self) -> str:
+        verdict = "MET" if self.met else "MISSED"
+        return (f"{verdict:<7} {self.name}: {self.value:.2f}{self.unit} "
+                f"(goal {self.op} {self.limit:.2f}{self.unit})")
+
+
+def report_goals(goals: list[Goal]) -> int:
+    """Print one MET/MISSED line per goal; the exit status a benchmark returns (1 on a miss)."""
+    print()
+    for goal in goals:
+        print(goal.line(), flush=True)
+    return 0 if all(goal.met for goal in goals) else 1

@@ -1,13 +1,14 @@
-"""How long ``qavix_lab.audio.metrics`` takes on two 60 s speech clips (goal: < 0.5 s for both).
+"""What ``qavix_lab.audio.metrics`` costs on two 60 s speech clips, against pyloudnorm's
+integrated loudness alone measured in the same process.
 
-Run: ``python benchmarks/bench_audio.py``. Baselines measured in the same run: decoding the two
-files to numpy (ffmpeg), and pyloudnorm's integrated loudness alone. Each figure is the best of
-three runs.
+Run: ``python benchmarks/bench_audio.py``. Goal: every metric (loudness, true peak, pitch,
+rates, silences, spectrum) for at most 2x what the reference loudness meter alone costs. Figures
+are CPU seconds of this process (all threads), the best of five interleaved runs, so that another
+process on the machine does not move them.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 import time
@@ -16,13 +17,14 @@ from pathlib import Path
 
 import numpy as np
 import pyloudnorm
+from _common import Goal, report_goals
 from scipy.signal import resample_poly
 
 from qavix_lab import audio
 from qavix_lab.audio.metrics import true_peak
 from qavix_lab.sandbox.speech import VoiceTraits, synthesize_array
 
-GOAL_S = 0.5
+GOAL_RATIO = 2.0  # metrics() / pyloudnorm's integrated loudness alone
 SECONDS = 60
 TEXT = ("Thank you for calling. Your order has shipped, and it should arrive on Tuesday. "
         "Is there anything else I can help you with today? ")
@@ -37,13 +39,15 @@ def speech_clip(traits: VoiceTraits, rate: int, channels: int) -> np.ndarray:
     return np.repeat(looped[:, None], channels, axis=1)
 
 
-def best_of(fn: Callable[[], object], runs: int = 3) -> float:
-    times = []
+def best_of(fns: list[Callable[[], object]], runs: int = 5) -> list[float]:
+    """CPU seconds of each function, the best of ``runs`` rounds run in turn (interleaved)."""
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for fn, spent in zip(fns, times, strict=True):
+            start = time.process_time()
+            fn()
+            spent.append(time.process_time() - start)
+    return [min(spent) for spent in times]
 
 
 def main() -> int:
@@ -62,27 +66,23 @@ def main() -> int:
             for c in clips:
                 pyloudnorm.Meter(c.sample_rate).integrated_loudness(c.samples)
 
-        rows = [
-            ("decode both files to numpy (baseline)", best_of(lambda: [audio.load(f)
-                                                                       for f in files])),
-            ("pyloudnorm loudness alone (baseline)", best_of(loudness_alone)),
-            ("  true peak (4x) both", best_of(lambda: [true_peak(c) for c in clips])),
-            ("  pitch track (YIN) both", best_of(lambda: [audio.pitch_track(c) for c in clips])),
-            ("metrics() both  <- goal", best_of(lambda: [audio.metrics(c, text=TEXT * 12)
-                                                         for c in clips])),
-            ("load + metrics() both", best_of(lambda: [audio.metrics(f) for f in files])),
+        steps: list[tuple[str, Callable[[], object]]] = [
+            ("decode both files to numpy", lambda: [audio.load(f) for f in files]),
+            ("pyloudnorm loudness alone (floor)", loudness_alone),
+            ("  true peak (4x) both", lambda: [true_peak(c) for c in clips]),
+            ("  pitch track (YIN) both", lambda: [audio.pitch_track(c) for c in clips]),
+            ("metrics() both", lambda: [audio.metrics(c, text=TEXT * 12) for c in clips]),
+            ("load + metrics() both", lambda: [audio.metrics(f) for f in files]),
         ]
-    decode, loudness = rows[0][1], rows[1][1]
+        seconds = best_of([fn for _, fn in steps])
+    floor = seconds[1]
     print(f"qavix_lab.audio.metrics on two {SECONDS} s clips "
-          "(44.1 kHz mono mp3, 48 kHz stereo wav); best of 3")
-    print(f"{'step':<40} {'seconds':>8} {'x decode':>9} {'x pyloudnorm':>13}")
-    for name, seconds in rows:
-        print(f"{name:<40} {seconds:8.3f} {seconds / decode:9.2f} {seconds / loudness:13.2f}")
-    measured = rows[4][1]
-    verdict = "met" if measured < GOAL_S else "MISSED"
-    print(f"goal: metrics() for both clips < {GOAL_S} s -> {measured:.3f} s ({verdict}); "
-          f"machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    return 0
+          "(44.1 kHz mono mp3, 48 kHz stereo wav); CPU s, best of 5 interleaved")
+    print(f"{'step':<40} {'CPU s':>8} {'x floor':>9}")
+    for (name, _), spent in zip(steps, seconds, strict=True):
+        print(f"{name:<40} {spent:8.3f} {spent / floor:9.2f}")
+    return report_goals([Goal("metrics() / pyloudnorm loudness alone", seconds[4] / floor, "<=",
+                              GOAL_RATIO)])
 
 
 if __name__ == "__main__":
