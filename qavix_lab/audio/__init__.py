@@ -6,11 +6,12 @@
 
 from .clip import Audio
 from .compare import compare, match_loudness
+from .corpus import metrics_many
 from .load import load
 from .metrics import loudness, metrics
 from .pitch import pitch_track
 from .plots import plot
 from .syllables import count_characters, count_syllables
 
-__all__ = ["Audio", "load", "metrics", "loudness", "pitch_track", "compare", "match_loudness",
-           "plot", "count_syllables", "count_characters"]
+__all__ = ["Audio", "load", "metrics", "metrics_many", "loudness", "pitch_track", "compare",
+           "match_loudness", "plot", "count_syllables", "count_characters"]

@@ -8,6 +8,7 @@
 """
 
 from ..errors import TranscriptFormatError
+from .corpus import read_many
 from .parse import detect, from_task, parse
 from .profiles import PROFILES, Profile
 from .quality import plot_qa, qa, qa_summary, sentence_metrics
@@ -15,5 +16,5 @@ from .subtitles import compare_timing, read_srt
 from .timeline import Timeline
 
 __all__ = ["PROFILES", "Profile", "Timeline", "TranscriptFormatError", "compare_timing",
-           "detect", "from_task", "parse", "plot_qa", "qa", "qa_summary", "read_srt",
+           "detect", "from_task", "parse", "plot_qa", "qa", "qa_summary", "read_many", "read_srt",
            "sentence_metrics"]
