@@ -6,7 +6,7 @@ import pytest
 from support import make_client
 
 from qavix_lab import errors
-from qavix_lab.client import Client
+from qavix_lab.client import Client, RequestOptions
 
 
 @pytest.mark.parametrize(
@@ -22,7 +22,7 @@ from qavix_lab.client import Client
 def test_service_codes_raise_their_class(sandbox, client, fault, cls, code):
     sandbox.faults.inject(fault, count=5, operation="tts.result")
     with pytest.raises(cls) as info:
-        client.tts.result("8200000000000000003", max_retries=0)
+        client.tts.result("8200000000000000003", options=RequestOptions(max_retries=0))
     err = info.value
     assert (err.code, err.operation, err.http_status) == (code, "tts.result", 200)
     assert isinstance(err, errors.APIError) and isinstance(err, errors.QavixError)
@@ -56,7 +56,7 @@ def test_missing_required_field_is_parameter_required(client):
 def test_html_page_with_200_is_malformed_with_a_snippet(sandbox, client):
     sandbox.faults.inject("html200", operation="voices.list")
     with pytest.raises(errors.MalformedResponse) as info:
-        client.voices.list(max_retries=0)
+        client.voices.list(options=RequestOptions(max_retries=0))
     assert "HTML" in str(info.value) and "Please log in" in info.value.snippet
     assert info.value.http_status == 200
 
@@ -64,14 +64,14 @@ def test_html_page_with_200_is_malformed_with_a_snippet(sandbox, client):
 def test_truncated_json_is_malformed(sandbox, client):
     sandbox.faults.inject("malformed", operation="tasks.query")
     with pytest.raises(errors.MalformedResponse) as info:
-        client.tasks.get("1", max_retries=0)
+        client.tasks.get("1", options=RequestOptions(max_retries=0))
     assert "taskI" in info.value.snippet
 
 
 def test_gateway_html_after_retries_is_a_gateway_error(sandbox, client):
     sandbox.faults.inject("http502", count=3, operation="voices.list")
     with pytest.raises(errors.GatewayError) as info:
-        client.voices.list(max_retries=2)
+        client.voices.list(options=RequestOptions(max_retries=2))
     assert info.value.http_status == 502 and "502" in info.value.snippet
 
 
@@ -115,3 +115,18 @@ def test_redact_hides_registered_and_pattern_secrets():
 def test_task_ids_are_checked_before_sending(client, bad):
     with pytest.raises(errors.ValidationError, match="task ID"):
         client.tasks.get(bad)
+
+
+def test_error_classes_come_from_the_spec_code_table():
+    from qavix_lab.spec.codes import SERVICE_CODES, URL_RULES
+
+    for row in SERVICE_CODES:
+        cls = errors.error_for_code(row.code)
+        assert cls.__name__ == row.error and cls.hint == row.hint
+    for rule in URL_RULES:
+        assert errors.error_for_code(rule.code) is errors.URLRejected
+        assert errors.URLRejected("x", code=rule.code).reason == rule.reason
+    coded = {c for c in vars(errors).values() if isinstance(c, type)
+             and issubclass(c, errors.APIError) and c.__module__ == errors.__name__}
+    table = {errors.error_for_code(row.code) for row in SERVICE_CODES}
+    assert coded - table == {errors.APIError, errors.URLRejected, errors.UnknownServiceError}
