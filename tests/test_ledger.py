@@ -10,8 +10,14 @@ import threading
 import pandas as pd
 import pytest
 
-from qavix_lab.client.ledger import Ledger, request_key
-from qavix_lab.errors import QavixError, ValidationError, register_secret
+from qavix_lab.client.ledger import Ledger, LedgerObserver, request_key
+from qavix_lab.errors import (
+    AmbiguousCreate,
+    QavixError,
+    TransportError,
+    ValidationError,
+    register_secret,
+)
 
 TTS = "tts.create"
 
@@ -231,3 +237,63 @@ def test_an_unwritable_place_is_a_clear_error(tmp_path):
     blocker.write_text("not a folder")
     with pytest.raises(QavixError, match="ledger folder"):
         Ledger(blocker / "inside")
+
+
+class FakeJob:
+    """What the lifecycle hands an observer: the operation, the request and the job's key."""
+
+    def __init__(self, i: int) -> None:
+        self.operation, self.request, self.key = TTS, body(i), f"k{i}"
+
+
+class FakeState:
+    def __init__(self, status: int, progress: int = 0, **extra: str) -> None:
+        self.status, self.progress, self.extra = status, progress, extra
+
+
+def test_the_observer_sends_a_job_once_and_reattaches_afterwards(ledger, tmp_path):
+    watch = LedgerObserver(ledger)
+    job = FakeJob(1)
+    assert watch.before_create(job) is None  # never sent: go ahead
+    watch.created(job, "501")
+    watch.state_changed("501", FakeState(0, 50))
+    watch.state_changed("501", FakeState(1, 100))
+    out = tmp_path / "a.mp3"
+    out.write_bytes(b"ID3 audio")
+    watch.output_written("501", out, "0" * 64)
+    assert ledger.jobs()[0].state == "verified"
+    # a new process (a restarted kernel) runs the same job: it gets the same task back
+    again = LedgerObserver(Ledger(ledger.path))
+    assert again.before_create(FakeJob(1)) == "501"
+    assert len(ledger.jobs()) == 1
+
+
+def test_the_observer_tells_an_ambiguous_create_in_words_and_never_resends_it(ledger):
+    watch = LedgerObserver(ledger)
+    job = FakeJob(2)
+    watch.before_create(job)
+    watch.create_failed(job, TransportError("ReadError: ", operation=TTS), maybe_created=True)
+    with pytest.raises(AmbiguousCreate) as caught:
+        LedgerObserver(ledger).before_create(FakeJob(2))
+    text = str(caught.value)
+    assert "may exist and be charged" in text and "reconcile" in text and "fresh=True" in text
+    assert caught.value.job_key == ledger.jobs()[0].job_key
+    # asked explicitly, a fresh take is sent
+    assert LedgerObserver(ledger, fresh=True).before_create(FakeJob(2)) is None
+    assert [j.state for j in ledger.jobs()] == ["unknown", "sending"]
+
+
+def test_the_observer_lets_a_refused_create_be_sent_again_and_records_failures(ledger):
+    watch = LedgerObserver(ledger)
+    job = FakeJob(3)
+    watch.before_create(job)
+    watch.create_failed(job, ValidationError("code 4005"), maybe_created=False)
+    assert ledger.jobs()[0].state == "rejected"
+    assert watch.before_create(job) is None
+    watch.created(job, "77")
+    watch.state_changed("77", FakeState(2, errorMessage="voice unavailable"))
+    failed = ledger.jobs()[0]
+    assert failed.state == "failed" and failed.error == "voice unavailable"
+    assert failed.status == 2
+    assert LedgerObserver(ledger).before_create(job) == "77"  # paid: never created again
+    watch.state_changed("999", FakeState(1))  # a task it does not know: ignored

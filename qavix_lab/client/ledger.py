@@ -34,12 +34,13 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..errors import QavixError, ValidationError, redact
+from ..errors import AmbiguousCreate, QavixError, ValidationError, redact
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Ledger", "Job", "STATES", "DEFAULT_FOLDER", "canonical_json", "request_key"]
+__all__ = ["Ledger", "Job", "LedgerObserver", "STATES", "DEFAULT_FOLDER", "canonical_json",
+           "request_key", "ambiguous_create"]
 
 DEFAULT_FOLDER = ".qavix-ledger"
 FILE_NAME = "ledger.sqlite"
@@ -565,3 +566,107 @@ class Ledger:
 
 def _job(row: sqlite3.Row) -> Job:
     return Job(**{name: row[name] for name in _COLUMNS})
+
+
+# Service statuses that end a task badly (failed, violation, deleted).
+_FAILED_STATUSES = {2, 10, -1}
+
+
+def ambiguous_create(operation: str, job_key: str, cause: BaseException | str | None,
+                     where: str, *, earlier: bool = False) -> AmbiguousCreate:
+    """The error for a create that may have reached the service, said in words."""
+    if isinstance(cause, BaseException):
+        what = f"{type(cause).__name__}: {cause}".rstrip(": ")
+    else:
+        what = cause or "no answer"
+    when = "in an earlier run" if earlier else "just now"
+    return AmbiguousCreate(
+        f"the create sent {when} may have reached the service ({what}), but no task ID came "
+        "back: the task may exist and be charged. The job is marked 'unknown' in the ledger "
+        "and is not sent again by itself. If you learn its task ID, call "
+        f"ledger.reconcile({job_key!r}, task_id); to pay for a new task on purpose, run it "
+        "again with fresh=True", operation=operation, where=where, job_key=job_key)
+
+
+class LedgerObserver:
+    """Records the task lifecycle in a :class:`Ledger` and re-attaches known jobs.
+
+    Before a create it finds the job by its key: a job with a task goes back to that task (no
+    second payment), a job whose create may have landed (``unknown``) raises
+    :class:`~qavix_lab.errors.AmbiguousCreate`, and only a job never sent is claimed and sent.
+    """
+
+    def __init__(self, ledger: Ledger, *, fresh: bool = False) -> None:
+        self.ledger = ledger
+        self.fresh = fresh
+        self._by_task: dict[str, str] = {}
+        self._by_job: dict[str, str] = {}
+
+    def __repr__(self) -> str:
+        return f"<LedgerObserver {self.ledger.path}>"
+
+    def _job_key(self, job: Any) -> str:
+        known = self._by_job.get(job.key)
+        if known is not None:
+            return known
+        record = self.ledger.plan(job.operation, job.request, key=job.key, fresh=self.fresh)
+        self._by_job[job.key] = record.job_key
+        return record.job_key
+
+    def before_create(self, job: Any) -> str | None:
+        key = self._job_key(job)
+        record = self.ledger._get(key)
+        step = self.ledger.next_step(record)
+        if step == "create" and self.ledger.claim(key):
+            return None
+        record = self.ledger._get(key)  # another process may have claimed it meanwhile
+        step = self.ledger.next_step(record)
+        if record.task_id is not None and step in ("attach", "download", "done", "failed"):
+            self._by_task[record.task_id] = key
+            return record.task_id
+        if step == "busy":
+            raise QavixError(f"job {key} is being created by another process "
+                             f"({record.owner}); run it again once that one is done",
+                             operation=job.operation, where=str(self.ledger.path))
+        raise ambiguous_create(job.operation, key, record.error, str(self.ledger.path),
+                               earlier=True)
+
+    def created(self, job: Any, task_id: str) -> None:
+        key = self._job_key(job)
+        self._by_task[str(task_id)] = key
+        self.ledger.created(key, str(task_id))
+
+    def create_failed(self, job: Any, error: QavixError, maybe_created: bool) -> None:
+        key = self._job_key(job)
+        if maybe_created:
+            self.ledger.unknown(key, error)
+        else:
+            self.ledger.rejected(key, error)
+
+    def _task_job(self, task_id: str) -> str | None:
+        key = self._by_task.get(str(task_id))
+        if key is None:
+            found = self.ledger.find_task(task_id)
+            key = None if found is None else found.job_key
+            if key is not None:
+                self._by_task[str(task_id)] = key
+        return key
+
+    def state_changed(self, task_id: str, state: Any) -> None:
+        key = self._task_job(task_id)
+        status = getattr(state, "status", None)
+        if key is None or not isinstance(status, int):
+            return  # a task this ledger did not create (a handle made from an ID)
+        progress = getattr(state, "progress", getattr(state, "process", None))
+        if int(status) in _FAILED_STATUSES:
+            from .waiting import failure_reason
+
+            self.ledger.failed(key, failure_reason(state) or f"status {int(status)}",
+                               status=int(status))
+        else:
+            self.ledger.progress(key, int(status), progress)
+
+    def output_written(self, task_id: str, path: Path, sha256: str) -> None:
+        key = self._task_job(task_id)
+        if key is not None:
+            self.ledger.output(key, path, sha256=sha256)
