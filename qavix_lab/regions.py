@@ -15,57 +15,19 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from enum import IntEnum
 from numbers import Integral, Real
-from typing import Any, TypeVar
+from typing import Any
 
 from .errors import ValidationError
+from .spec.enums import EraseMode, EraseType, RegionType
+from .spec.enums import coerce as _enum
 
 __all__ = [
     "RegionType", "EraseMode", "EraseType", "Region", "infer_erase_type", "erase_fields",
 ]
 
-_E = TypeVar("_E", bound=IntEnum)
 # Fractions a hair past an integer edge are float noise, not one more pixel.
 _EDGE_TOLERANCE = 1e-9
-
-
-class RegionType(IntEnum):
-    """What a region holds: ``LOGO`` (service ``logo_erase``) or ``SUBTITLE`` (``text_erase``)."""
-
-    LOGO = 1
-    SUBTITLE = 2
-
-
-class EraseMode(IntEnum):
-    """The ``eraseMode`` field (preferred over the legacy ``modelType``)."""
-
-    NONE = -2
-    AUTO = 1
-    MANUAL = 2
-    PROTECT = 3
-
-
-class EraseType(IntEnum):
-    """The ``eraseType`` field: what to erase."""
-
-    SUBTITLES = 1
-    WATERMARK = 2
-    BOTH = 3
-
-
-def _enum(cls: type[_E], value: Any, where: str) -> _E:
-    """A member from itself, its value or its name in any case (``"logo"``)."""
-    if isinstance(value, str):
-        member = cls.__members__.get(value.strip().upper())
-    elif isinstance(value, bool):
-        member = None
-    else:
-        member = next((m for m in cls if m.value == value), None)
-    if member is None:
-        names = ", ".join(f"{m.name}={m.value}" for m in cls)
-        raise ValidationError(f"{value!r} is not a {cls.__name__} ({names})", where=where)
-    return member
 
 
 def _pixel(value: Any, where: str) -> int:

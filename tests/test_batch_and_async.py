@@ -37,12 +37,11 @@ def test_async_client_uploads_and_runs_a_video_task(sandbox, tmp_path):
             task = await client.video.translate(uploaded, "en", "de")
             state = await task.wait(timeout=120)
             path = await task.download(tmp_path / "dub.mp4")
-            return uploaded, task, state, path
+            return uploaded, state, path, await task.transcripts()
 
-    uploaded, task, state, path = asyncio.run(main())
+    uploaded, state, path, (source, translated) = asyncio.run(main())
     assert uploaded.size == SAMPLE.stat().st_size
     assert state.status == TaskStatus.COMPLETED and path.stat().st_size > 10_000
-    source, translated = task.transcripts()
     assert len(source) == len(translated) == 4
     assert translated.sentences["start"].iloc[0] >= 0
 

@@ -6,7 +6,7 @@ import pytest
 from support import make_client
 
 from qavix_lab import errors
-from qavix_lab.client import Client
+from qavix_lab.client import Client, RequestOptions
 
 
 @pytest.mark.parametrize(
@@ -22,7 +22,7 @@ from qavix_lab.client import Client
 def test_service_codes_raise_their_class(sandbox, client, fault, cls, code):
     sandbox.faults.inject(fault, count=5, operation="tts.result")
     with pytest.raises(cls) as info:
-        client.tts.result("8200000000000000003", max_retries=0)
+        client.tts.result("8200000000000000003", options=RequestOptions(max_retries=0))
     err = info.value
     assert (err.code, err.operation, err.http_status) == (code, "tts.result", 200)
     assert isinstance(err, errors.APIError) and isinstance(err, errors.QavixError)
@@ -56,7 +56,7 @@ def test_missing_required_field_is_parameter_required(client):
 def test_html_page_with_200_is_malformed_with_a_snippet(sandbox, client):
     sandbox.faults.inject("html200", operation="voices.list")
     with pytest.raises(errors.MalformedResponse) as info:
-        client.voices.list(max_retries=0)
+        client.voices.list(options=RequestOptions(max_retries=0))
     assert "HTML" in str(info.value) and "Please log in" in info.value.snippet
     assert info.value.http_status == 200
 
@@ -64,14 +64,14 @@ def test_html_page_with_200_is_malformed_with_a_snippet(sandbox, client):
 def test_truncated_json_is_malformed(sandbox, client):
     sandbox.faults.inject("malformed", operation="tasks.query")
     with pytest.raises(errors.MalformedResponse) as info:
-        client.tasks.get("1", max_retries=0)
+        client.tasks.get("1", options=RequestOptions(max_retries=0))
     assert "taskI" in info.value.snippet
 
 
 def test_gateway_html_after_retries_is_a_gateway_error(sandbox, client):
     sandbox.faults.inject("http502", count=3, operation="voices.list")
     with pytest.raises(errors.GatewayError) as info:
-        client.voices.list(max_retries=2)
+        client.voices.list(options=RequestOptions(max_retries=2))
     assert info.value.http_status == 502 and "502" in info.value.snippet
 
 

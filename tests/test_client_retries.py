@@ -6,6 +6,7 @@ import pytest
 from support import make_client
 
 from qavix_lab import errors
+from qavix_lab.client import RequestOptions
 
 
 def _record_sleeps(client):
@@ -42,7 +43,7 @@ def test_max_retries_per_call_and_per_client(sandbox):
         with pytest.raises(errors.GatewayError):
             c.voices.list()
         sandbox.faults.inject("http502", operation="voices.list")
-        assert c.voices.list(max_retries=1)
+        assert c.voices.list(options=RequestOptions(max_retries=1))
 
 
 def test_create_is_retried_after_429_without_duplicates(sandbox, client, voice_id):

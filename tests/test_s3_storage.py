@@ -23,7 +23,9 @@ import uvicorn
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from qavix_lab.client.download import adownload, download
+from qavix_lab.client.download import download, save
+from qavix_lab.client.drivers import run_in_thread
+from qavix_lab.client.effects import Blocking
 from qavix_lab.client.hashing import md5_of
 from qavix_lab.client.storage import S3Storage, UploadTarget
 from qavix_lab.errors import LinkExpired, UploadError
@@ -502,7 +504,9 @@ def test_the_store_refuses_keys_that_are_not_plain_paths(tmp_path, key):
 def fetch(mode: str, url: str, dest: Path, **kw) -> Path:
     if mode == "sync":
         return download(url, dest, **kw)
-    return asyncio.run(adownload(url, dest, **kw))
+    # The async client runs the same function in a worker thread.
+    effect = Blocking(lambda stop: save(url, dest, stop=stop, **kw))
+    return asyncio.run(run_in_thread(effect)).path
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])

@@ -113,7 +113,7 @@ def test_the_results_frame_has_honest_dtypes():
     board.poll()
     frame = board.frame()
     assert frame["task_id"].tolist() == ["11", "12"]
-    assert str(frame["task_id"].dtype) == "str" and str(frame["process"].dtype) == "Int64"
+    assert str(frame["task_id"].dtype) == "str" and str(frame["progress"].dtype) == "Int64"
     assert frame["status"].tolist() == ["completed", "processing"]
     assert frame["status"].dtype == "category"
     assert frame["eta_s"].dtype == "float64" and np.isnan(frame["eta_s"].iloc[0])

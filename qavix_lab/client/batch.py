@@ -1,8 +1,10 @@
 """Batch TTS: a grid of texts x voices synthesized concurrently, returned as a DataFrame.
 
-From synchronous code (a notebook cell, whose kernel already runs an event loop) the batch runs on
-a private event loop in a worker thread: no ``asyncio.run`` inside a running loop, and no global
-patching of asyncio as nest-asyncio would do.
+Each clip goes through the task lifecycle of its handle (create, wait, download) on an
+:class:`AsyncClient` that shares the calling client's settings. The batch runs on a private event
+loop in a worker thread: no ``asyncio.run`` inside a running loop, and no global patching of
+asyncio as nest-asyncio would do. When ``stop`` is set (the notebook's stop button), every clip
+is cancelled: its plan is closed and no half-written file stays.
 """
 
 from __future__ import annotations
@@ -10,31 +12,38 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import itertools
+import threading
 import time
-from collections.abc import Coroutine, Iterable, Sequence
+from collections.abc import Coroutine, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..errors import QavixError, ValidationError
+from ..errors import QavixError, TaskError, ValidationError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .clients import AsyncClient
+    from .clients import AsyncClient, Settings
 
 T = TypeVar("T")
 COLUMNS = ["voice_id", "text", "task_id", "status", "audio_path", "error", "error_type",
            "create_s", "wait_s", "download_s", "total_s"]
 
 
-def run_blocking(coro: Coroutine[Any, Any, T]) -> T:
+def run_blocking(coro: Coroutine[Any, Any, T], stop: threading.Event | None = None) -> T:
     """Run a coroutine to completion from sync code, even inside a running event loop."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
         return asyncio.run(coro)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+        future = pool.submit(asyncio.run, coro)
+        try:
+            return future.result()
+        except BaseException:
+            if stop is not None:
+                stop.set()  # before the pool waits for its thread: the batch ends now
+            raise
 
 
 def _as_list(value: Any, what: str) -> list[Any]:
@@ -49,20 +58,38 @@ def _as_list(value: Any, what: str) -> list[Any]:
     return items
 
 
-async def synthesize_grid(client: AsyncClient, texts: Sequence[str] | str, voices: Any, *,
-                          out_dir: str | Path | None = None, concurrency: int = 8,
-                          timeout: float | None = 600, progress_bar: bool = False,
-                          lang: str | None = None) -> pd.DataFrame:
-    """Every text with every voice; failures become rows with their error."""
-    import pandas as pd
-
+def run_grid(settings: Settings, texts: Any, voices: Any, *, out_dir: str | Path | None,
+             concurrency: int, timeout: float | None, progress_bar: bool, lang: str | None,
+             stop: threading.Event) -> pd.DataFrame:
+    """Every text with every voice, on a client made from ``settings``; see ``tts.batch``."""
+    from .clients import AsyncClient
     from .resources import voice_id
 
     text_list = _as_list(texts, "texts")
     voice_ids = [voice_id(v) for v in _as_list(voices, "voices")]
-    folder = Path(out_dir) if out_dir is not None else client.output_dir / "batch"
+    folder = Path(out_dir) if out_dir is not None else settings.output_dir / "batch"
+
+    async def main() -> pd.DataFrame:
+        async with AsyncClient(settings=settings) as client:
+            work = asyncio.ensure_future(synthesize_grid(
+                client, text_list, voice_ids, folder, concurrency, timeout, progress_bar, lang))
+            while not work.done():
+                await asyncio.wait([work], timeout=0.1)
+                if stop.is_set():
+                    work.cancel()
+            return work.result()
+
+    return run_blocking(main(), stop)
+
+
+async def synthesize_grid(client: AsyncClient, texts: list[str], voice_ids: list[str],
+                          folder: Path, concurrency: int, timeout: float | None,
+                          progress_bar: bool, lang: str | None) -> pd.DataFrame:
+    """Every text with every voice; failures become rows with their error."""
+    import pandas as pd
+
     gate = asyncio.Semaphore(max(1, concurrency))
-    pairs = list(itertools.product(voice_ids, text_list))
+    pairs = list(itertools.product(voice_ids, texts))
     bar = _bar(progress_bar, len(pairs))
 
     async def one(index: int, voice: str, text: str) -> dict[str, Any]:
@@ -73,15 +100,14 @@ async def synthesize_grid(client: AsyncClient, texts: Sequence[str] | str, voice
                 task = await client.tts.create(text, voice, lang=lang)
                 row["task_id"], row["create_s"] = task.id, time.perf_counter() - start
             mark = time.perf_counter()
-            state = await task.wait(timeout=timeout)
+            state = await task.wait(timeout)
             row["status"], row["wait_s"] = int(state.status), time.perf_counter() - mark
             mark = time.perf_counter()
             path = await task.download(folder / f"{index:04d}_{voice}_{task.id}.mp3")
             row["audio_path"], row["download_s"] = str(path), time.perf_counter() - mark
         except QavixError as exc:
-            task_state = getattr(exc, "task", None)
-            if task_state is not None:
-                row["status"] = int(task_state.status)
+            if isinstance(exc, TaskError) and exc.task is not None:
+                row["status"] = int(exc.task.status)
             row["error"], row["error_type"] = str(exc), type(exc).__name__
         row["total_s"] = time.perf_counter() - start
         if bar is not None:

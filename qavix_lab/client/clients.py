@@ -1,29 +1,83 @@
-"""``Client`` and ``AsyncClient``: configuration, namespaces, and the executor that runs plans."""
+"""``Client`` and ``AsyncClient``: one configuration, the resource namespaces, and a driver.
+
+Both are the same :class:`BaseClient` with a different driver: every public method is written
+once as a plan (see :mod:`.methods`); the sync driver runs it at once, the async one returns an
+awaitable.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
-import time
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 from ..errors import QavixError, register_secret
 from ..spec import DEFAULT_BASE_URL
 from .drivers import AsyncDriver, SyncDriver
-from .handles import TaskHandle
-from .protocol import Plan, RetryPolicy, build_body, call
+from .effects import Plan
+from .lifecycle import JobObserver, NoObserver
+from .methods import Async, Bound, Mode, Sync, plan_method
+from .options import RequestOptions
+from .protocol import RetryPolicy, call
 from .resources import Files, Tasks, Tts, Video, Voices
 from .waiting import PollSchedule, TaskDurations
 
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+if TYPE_CHECKING:
+    from ..tables import CatalogCache
+
+T = TypeVar("T")
+DEFAULT_HTTP_TIMEOUT = httpx.Timeout(30.0, connect=10.0)  # per request to the API
 CATALOG_TTL = 600.0
 
 
-class BaseClient:
+@dataclass
+class Settings:
+    """Everything a client is configured with, shared as is by the clients made from it."""
+
+    api_key: str = field(repr=False)
+    base_url: str
+    timeout: float | httpx.Timeout | None
+    retry_policy: RetryPolicy
+    poll_schedule: PollSchedule
+    output_dir: Path
+    catalog_ttl: float
+    observer: JobObserver
+    durations: TaskDurations = field(default_factory=TaskDurations)
+    catalog: CatalogCache | None = None
+
+    def http_kwargs(self) -> dict[str, Any]:
+        return {
+            "base_url": self.base_url,
+            "timeout": self.timeout,
+            "headers": {"Authorization": f"Bearer {self.api_key}",
+                        "User-Agent": "qavix-lab/0.1"},
+            "follow_redirects": False,
+        }
+
+
+def _settings(api_key: str | None, base_url: str | None, timeout: float | httpx.Timeout | None,
+              max_retries: int, poll_schedule: PollSchedule | None,
+              output_dir: str | Path | None, catalog_ttl: float,
+              observer: JobObserver | None) -> Settings:
+    key = api_key if api_key is not None else os.environ.get("QAVIX_API_KEY")
+    if not key or not key.strip():
+        raise QavixError("no API key: pass api_key=... or set QAVIX_API_KEY "
+                         "(or call qavix_lab.connect() to use the embedded sandbox)")
+    register_secret(key)
+    register_secret(key.strip())
+    url = (base_url or os.environ.get("QAVIX_BASE_URL") or DEFAULT_BASE_URL).rstrip("/") + "/"
+    out = Path(output_dir) if output_dir is not None else Path(tempfile.gettempdir()) / "qavix-lab"
+    return Settings(key.strip(), url, timeout, RetryPolicy(max_retries=max_retries),
+                    poll_schedule or PollSchedule(), out, catalog_ttl, observer or NoObserver())
+
+
+class BaseClient(Bound[Mode]):
     """What both clients share; the only difference is the driver that runs plans."""
 
     is_async = False
@@ -33,111 +87,120 @@ class BaseClient:
         api_key: str | None = None,
         *,
         base_url: str | None = None,
-        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        timeout: float | httpx.Timeout | None = DEFAULT_HTTP_TIMEOUT,
         max_retries: int = 2,
         poll_schedule: PollSchedule | None = None,
         output_dir: str | Path | None = None,
         catalog_ttl: float = CATALOG_TTL,
+        observer: JobObserver | None = None,
+        max_connections: int = 100,
+        settings: Settings | None = None,
     ) -> None:
-        key = api_key if api_key is not None else os.environ.get("QAVIX_API_KEY")
-        if not key or not key.strip():
-            raise QavixError("no API key: pass api_key=... or set QAVIX_API_KEY "
-                             "(or call qavix_lab.connect() to use the embedded sandbox)")
-        register_secret(key)
-        self._api_key = key.strip()
-        self.base_url = (base_url or os.environ.get("QAVIX_BASE_URL") or DEFAULT_BASE_URL)
-        self.base_url = self.base_url.rstrip("/") + "/"
-        self.timeout = timeout
-        self.retry_policy = RetryPolicy(max_retries=max_retries)
-        self.poll_schedule = poll_schedule or PollSchedule()
-        self.durations = TaskDurations()
-        default_out = Path(tempfile.gettempdir()) / "qavix-lab"
-        self.output_dir = Path(output_dir) if output_dir is not None else default_out
-        self.catalog_ttl = catalog_ttl
-        self._catalog_cache: Any = None
-        self.voices = Voices(self)
-        self.tts = Tts(self)
-        self.files = Files(self)
-        self.video = Video(self)
-        self.tasks = Tasks(self)
+        """``api_key`` (else ``QAVIX_API_KEY``), ``base_url`` (else ``QAVIX_BASE_URL``, else the
+        service), ``timeout`` per request, ``max_retries`` of transient failures,
+        ``poll_schedule`` of waits, ``output_dir`` for downloads without a destination,
+        ``catalog_ttl`` seconds the voice catalog is cached, ``observer`` told about every task
+        (a ledger), ``max_connections`` to the API; ``settings`` shares another client's."""
+        self._client = self
+        self.settings = settings or _settings(api_key, base_url, timeout, max_retries,
+                                              poll_schedule, output_dir, catalog_ttl, observer)
+        limits = httpx.Limits(max_connections=max_connections,
+                              max_keepalive_connections=max_connections)
+        self._connect(limits, max_connections)
+        self.voices: Voices[Mode] = Voices(self)
+        self.tts: Tts[Mode] = Tts(self)
+        self.files: Files[Mode] = Files(self)
+        self.video: Video[Mode] = Video(self)
+        self.tasks: Tasks[Mode] = Tasks(self)
+
+    # The settings, readable (and, for tests and notebooks, replaceable) on the client itself.
+    @property
+    def base_url(self) -> str:
+        return self.settings.base_url
 
     @property
-    def catalog_cache(self) -> Any:
+    def timeout(self) -> float | httpx.Timeout | None:
+        return self.settings.timeout
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return self.settings.retry_policy
+
+    @retry_policy.setter
+    def retry_policy(self, policy: RetryPolicy) -> None:
+        self.settings.retry_policy = policy
+
+    @property
+    def poll_schedule(self) -> PollSchedule:
+        return self.settings.poll_schedule
+
+    @property
+    def durations(self) -> TaskDurations:
+        return self.settings.durations
+
+    @property
+    def output_dir(self) -> Path:
+        return self.settings.output_dir
+
+    @property
+    def catalog_ttl(self) -> float:
+        return self.settings.catalog_ttl
+
+    @property
+    def observer(self) -> JobObserver:
+        return self.settings.observer
+
+    @property
+    def catalog_cache(self) -> CatalogCache:
         """The voice catalog cache behind ``voices.frame()`` (made on first use)."""
-        if self._catalog_cache is None:
+        if self.settings.catalog is None:
             from ..tables import CatalogCache
 
-            self._catalog_cache = CatalogCache(ttl=self.catalog_ttl)
-        return self._catalog_cache
+            self.settings.catalog = CatalogCache(ttl=self.catalog_ttl)
+        return self.settings.catalog
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, api_key='***')"
 
-    def _http_kwargs(self) -> dict[str, Any]:
-        return {
-            "base_url": self.base_url,
-            "timeout": self.timeout,
-            "headers": {"Authorization": f"Bearer {self._api_key}",
-                        "User-Agent": "qavix-lab/0.1"},
-            "follow_redirects": False,
-        }
-
-    # -- plans shared by both clients ----------------------------------------------------------
-    def _call_plan(self, name: str, fields: Mapping[str, Any], *,
-                   extra_body: Mapping[str, Any] | None = None, max_retries: int | None = None,
-                   timeout: float | None = None, raw: bool = False) -> Plan[Any]:
-        from ..spec import operation
-
-        policy = self.retry_policy
-        if max_retries is not None:
-            policy = RetryPolicy(max_retries=max_retries, base_delay=policy.base_delay,
-                                 max_delay=policy.max_delay,
-                                 retry_after_cap=policy.retry_after_cap, rng=policy.rng)
-        body = build_body(operation(name), fields, extra_body)
-        return call(name, body, policy, timeout=timeout, raw=raw)
-
-    def _handle(self, create: Plan[Any], cls: type[TaskHandle]) -> Plan[TaskHandle]:
-        sent = time.monotonic()
-        created = yield from create
-        return cls(self, created.task_id, created=sent)
-
-    def call(self, name: str, fields: Mapping[str, Any] | None = None, **opts: Any) -> Any:
-        """Send any operation of the table by name, as is (no local validation).
+    @plan_method
+    def call(self, name: str, fields: Mapping[str, Any] | None = None, *,
+             options: RequestOptions | None = None, raw: bool = False) -> Plan[Any]:
+        """Send any operation of the table by name (fields by wire name, checked against the
+        spec); ``raw`` returns the decoded JSON instead of the result model.
 
         >>> client.call("tasks.query", {"taskId": "123"})
         """
-        return self._run(self._call_plan(name, fields or {}, **opts))
+        result = yield from call(name, fields or {}, self.retry_policy,
+                                 options or RequestOptions(), raw=raw)
+        return result
 
-    def _run(self, plan: Plan[Any]) -> Any:
+    def _connect(self, limits: httpx.Limits, max_connections: int) -> None:
         raise NotImplementedError
 
-    def _blocking_call(self, name: str, fields: Mapping[str, Any]) -> Any:
-        """One call on a short-lived sync connection (for callbacks run in worker threads)."""
-        with httpx.Client(**self._http_kwargs()) as http:
-            return SyncDriver(http).run(self._call_plan(name, fields))
+    def _run(self, plan: Plan[T]) -> Any:
+        raise NotImplementedError
+
+    def _run_from_thread(self, plan: Plan[T]) -> T:
+        """Run ``plan`` to its end from a worker thread (a storage callback), on this client."""
+        raise NotImplementedError
 
 
-class Client(BaseClient):
+class Client(BaseClient[Sync]):
     """Synchronous client. Safe inside Jupyter: it never starts or nests an event loop.
 
     >>> client = Client()            # key from QAVIX_API_KEY
     >>> client.voices.frame(lang="en", gender="female")
     """
 
-    def __init__(self, api_key: str | None = None, **kw: Any) -> None:
-        super().__init__(api_key, **kw)
-        self._http = httpx.Client(**self._http_kwargs())
+    def _connect(self, limits: httpx.Limits, max_connections: int) -> None:
+        self._http = httpx.Client(limits=limits, **self.settings.http_kwargs())
         self._driver = SyncDriver(self._http)
 
-    def _run(self, plan: Plan[Any]) -> Any:
+    def _run(self, plan: Plan[T]) -> T:
         return self._driver.run(plan)
 
-    def _async_twin(self) -> AsyncClient:
-        """An AsyncClient with the same settings (for batches run from sync code)."""
-        twin = AsyncClient(self._api_key, base_url=self.base_url, timeout=self.timeout,
-                           poll_schedule=self.poll_schedule, output_dir=self.output_dir)
-        twin.retry_policy, twin.durations = self.retry_policy, self.durations
-        return twin
+    def _run_from_thread(self, plan: Plan[T]) -> T:
+        return self._driver.run(plan)  # httpx.Client is safe to share between threads
 
     def close(self) -> None:
         self._http.close()
@@ -149,21 +212,24 @@ class Client(BaseClient):
         self.close()
 
 
-class AsyncClient(BaseClient):
+class AsyncClient(BaseClient[Async]):
     """Asynchronous twin of :class:`Client`: every method returns an awaitable."""
 
     is_async = True
 
-    def __init__(self, api_key: str | None = None, *, max_connections: int = 100,
-                 **kw: Any) -> None:
-        super().__init__(api_key, **kw)
-        limits = httpx.Limits(max_connections=max_connections,
-                              max_keepalive_connections=max_connections)
-        self._http = httpx.AsyncClient(limits=limits, **self._http_kwargs())
+    def _connect(self, limits: httpx.Limits, max_connections: int) -> None:
+        self._http = httpx.AsyncClient(limits=limits, **self.settings.http_kwargs())
         self._driver = AsyncDriver(self._http, max_in_flight=max_connections)
+        self._loop: asyncio.AbstractEventLoop | None = None
 
-    def _run(self, plan: Plan[Any]) -> Any:
-        return self._driver.run(plan)
+    async def _run(self, plan: Plan[T]) -> T:
+        self._loop = asyncio.get_running_loop()
+        return await self._driver.run(plan)
+
+    def _run_from_thread(self, plan: Plan[T]) -> T:
+        if self._loop is None:
+            raise QavixError("the async client has no running event loop to run on")
+        return asyncio.run_coroutine_threadsafe(self._driver.run(plan), self._loop).result()
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -1,35 +1,88 @@
 """Downloading a temporary URL to disk: streamed, with progress, never a half-written file.
 
-The bytes go to a hidden temporary file beside the destination, renamed into place at the end;
-on any failure it is removed. An expired link (HTTP 403, 410, or S3's ``ExpiredToken``) raises
+Every download of the library, sync or async, goes through :func:`save` (the async client runs it
+in a worker thread). The bytes go to a hidden temporary file beside the destination, renamed
+into place at the end; on any failure, or when the caller stops, it is removed. When ``dest`` is
+a folder, the file name comes from the server's URL and is reduced to a safe base name (never a
+path, never hidden, never empty, at most 120 characters), and the final path is checked to lie
+inside ``dest``. An expired link (HTTP 403, 410, or S3's ``ExpiredToken``) raises
 :class:`~qavix_lab.errors.LinkExpired` so the caller can ask for a fresh URL (``url refresh``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from ..errors import (
-    ConnectError,
-    GatewayError,
-    LinkExpired,
-    QavixError,
-    TimeoutError_,
-    TransportError,
-)
+from ..errors import GatewayError, LinkExpired, QavixError, ValidationError
+from .effects import Plan, blocking
+from .protocol import call
 
 if TYPE_CHECKING:
     import httpx
 
+    from .clients import BaseClient
+
 MiB = 1024 * 1024
 DownloadProgress = Callable[[int, int | None], None]  # (bytes so far, total if known)
-_TIMEOUT = 60.0
+DOWNLOAD_TIMEOUT = 60.0  # seconds per read of a download
+MAX_NAME = 120
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"|?*\\/]")
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A finished download: where it is, its SHA-256 and its size."""
+
+    path: Path
+    sha256: str
+    size: int
+
+
+def safe_name(raw: str, fallback: str = "download") -> str:
+    """A server-given file name reduced to a plain, visible base name of at most 120 characters.
+
+    >>> safe_name("..%2F..%2Fevil.sh")
+    'evil.sh'
+    """
+    text = unquote(raw)
+    text = re.split(r"[/\\]", text)[-1]  # the base name, whatever separator was encoded
+    text = _UNSAFE.sub("_", text).strip().lstrip(".").strip()
+    if not text or set(text) <= {".", "_", " "}:
+        return fallback
+    if len(text) > MAX_NAME:
+        stem, dot, suffix = text.rpartition(".")
+        suffix = suffix[:16] if dot and stem else ""
+        text = text[:MAX_NAME - len(suffix) - 1].rstrip(". ") + ("." + suffix if suffix else "")
+    return text
+
+
+def url_suffix(url: str, default: str = ".bin") -> str:
+    """The file extension of a URL's path, if it is a plain one (``.mp3``), else ``default``."""
+    suffix = Path(safe_name(Path(urlsplit(url).path).name, "x")).suffix
+    return suffix if re.fullmatch(r"\.[A-Za-z0-9]{1,8}", suffix) else default
+
+
+def target_path(dest: str | os.PathLike[str], url: str) -> Path:
+    """``dest`` itself, or inside the folder ``dest`` the URL's safe base name (checked)."""
+    target = Path(dest)
+    if not target.is_dir():
+        return target
+    folder = target.resolve()
+    inside = (folder / safe_name(Path(urlsplit(url).path).name)).resolve()
+    if inside.parent != folder:
+        raise ValidationError(f"the server's file name would land outside {folder}",
+                              where=str(folder))
+    return inside
 
 
 def download(url: str, dest: str | os.PathLike[str], *, client: httpx.Client | None = None,
@@ -40,42 +93,49 @@ def download(url: str, dest: str | os.PathLike[str], *, client: httpx.Client | N
     Give ``client`` a plain ``httpx.Client``, not the API's one: its headers would go to the
     storage host too. ``download(link.url, "out/dubbed.mp4", progress=True)``
     """
+    return save(url, dest, http=client, progress=progress, chunk_size=chunk_size).path
+
+
+def save(url: str, dest: str | os.PathLike[str], *, http: httpx.Client | None = None,
+         progress: bool | DownloadProgress | None = None, chunk_size: int = MiB,
+         stop: threading.Event | None = None) -> Saved:
+    """The one download: :func:`download`, plus the checksum, and ``stop`` to abort it."""
     import httpx
 
-    http = client or httpx.Client(follow_redirects=True, timeout=_TIMEOUT)
+    target = target_path(dest, url)
+    own = http is None
+    session = httpx.Client(follow_redirects=True, timeout=DOWNLOAD_TIMEOUT) if own else http
+    assert session is not None
     try:
-        with _transport_errors(url), http.stream("GET", url) as response:
+        with _transport_errors(url), session.stream("GET", url) as response:
             if response.status_code >= 400:
                 raise _failure(response, response.read(), url)
-            with _PartialFile(dest, url, response, progress) as out:
+            with _PartialFile(target, response, progress) as out:
                 for chunk in response.iter_bytes(chunk_size):
+                    if stop is not None and stop.is_set():
+                        raise QavixError("the download was stopped", where=str(target))
                     out.write(chunk)
-            return out.path
+            return Saved(target, out.sha256.hexdigest(), out.done)
     finally:
-        if client is None:
-            http.close()
+        if own:
+            session.close()
 
 
-async def adownload(url: str, dest: str | os.PathLike[str], *,
-                    client: httpx.AsyncClient | None = None,
-                    progress: bool | DownloadProgress | None = None,
-                    chunk_size: int = MiB) -> Path:
-    """The async twin of :func:`download`, with an ``httpx.AsyncClient``."""
-    import httpx
-
-    http = client or httpx.AsyncClient(follow_redirects=True, timeout=_TIMEOUT)
+def fetch_file(client: BaseClient[Any], url: str, dest: str | os.PathLike[str],
+               file_id: str | None, progress: bool | DownloadProgress | None,
+               refreshed: Callable[[Any], None] | None = None) -> Plan[Saved]:
+    """Download ``url`` through the driver; a link that has expired is refreshed once with
+    ``file_id`` (our clock may disagree with the service's) and given to ``refreshed``."""
     try:
-        with _transport_errors(url):
-            async with http.stream("GET", url) as response:
-                if response.status_code >= 400:
-                    raise _failure(response, await response.aread(), url)
-                with _PartialFile(dest, url, response, progress) as out:
-                    async for chunk in response.aiter_bytes(chunk_size):
-                        out.write(chunk)
-                return out.path
-    finally:
-        if client is None:
-            await http.aclose()
+        return (yield from blocking(lambda stop: save(url, dest, progress=progress, stop=stop)))
+    except LinkExpired:
+        if not file_id:
+            raise
+        link = yield from call("files.refresh", {"fileId": file_id}, client.retry_policy)
+        if refreshed is not None:
+            refreshed(link)
+        fresh: str = link.url
+        return (yield from blocking(lambda stop: save(fresh, dest, progress=progress, stop=stop)))
 
 
 def _public(url: str) -> str:
@@ -97,31 +157,27 @@ def _failure(response: httpx.Response, body: bytes, url: str) -> QavixError:
 def _transport_errors(url: str) -> Iterator[None]:
     import httpx
 
+    from .drivers import transport_error
+
     try:
         yield
-    except httpx.TimeoutException as e:
-        raise TimeoutError_(f"the download timed out: {e}", where=_public(url)) from e
-    except httpx.ConnectError as e:
-        raise ConnectError(f"cannot connect to download: {e}", where=_public(url)) from e
-    except httpx.TransportError as e:
-        raise TransportError(f"the download broke off: {e}", where=_public(url)) from e
+    except httpx.HTTPError as e:
+        raise transport_error(e, where=_public(url)) from e
 
 
 class _PartialFile:
     """A hidden ``.name.<id>.part`` file beside the destination, renamed into place on success."""
 
-    def __init__(self, dest: str | os.PathLike[str], url: str, response: httpx.Response,
+    def __init__(self, target: Path, response: httpx.Response,
                  progress: bool | DownloadProgress | None) -> None:
-        target = Path(dest)
-        if target.is_dir():
-            target = target / (unquote(Path(urlsplit(url).path).name) or "download")
         self.path = target
         self._temp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
         length = response.headers.get("content-length")
         self._total = int(length) if length and length.isdigit() and not response.headers.get(
             "content-encoding") else None
         self._report = _reporter(progress, self._total, target.name)
-        self._done = 0
+        self.done = 0
+        self.sha256 = hashlib.sha256()
 
     def __enter__(self) -> _PartialFile:
         try:
@@ -138,9 +194,10 @@ class _PartialFile:
         except OSError as e:
             raise QavixError(f"cannot write the download: {e.strerror or e}",
                              where=str(self.path)) from e
-        self._done += len(chunk)
+        self.sha256.update(chunk)
+        self.done += len(chunk)
         if self._report:
-            self._report(self._done)
+            self._report(self.done)
 
     def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
         self._file.close()

@@ -1,39 +1,62 @@
-"""The two executors of plans: one over ``httpx.Client``, one over ``httpx.AsyncClient``."""
+"""The two drivers of plans: one over ``httpx.Client``, one over ``httpx.AsyncClient``.
+
+Both only perform effects; the loop that steps, throws into and closes a plan is
+:class:`~qavix_lab.client.effects.Stepper`, shared by both.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
-from collections.abc import Generator
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import httpx
 
 from ..errors import ConnectError, QavixError, TimeoutError_, TransportError
-from .protocol import Call, RawResponse, Send, Sleep
+from .effects import (
+    Blocking,
+    Effect,
+    EffectResult,
+    Outcome,
+    Plan,
+    RawResponse,
+    Send,
+    Sleep,
+    Stepper,
+)
+from .effects import run_with as _run_with
 
 log = logging.getLogger("qavix_lab")
+T = TypeVar("T")
 
 # Errors raised before any byte of the request could reach the service: safe to retry a create.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
 
-def transport_error(exc: httpx.HTTPError, operation: str) -> QavixError:
-    """Map an httpx exception to ours, keeping 'surely not sent' apart from 'maybe sent'."""
+def transport_error(exc: httpx.HTTPError, operation: str | None = None, *,
+                    where: str | None = None) -> QavixError:
+    """Map an httpx exception to ours, keeping 'surely not sent' apart from 'maybe sent'.
+
+    The one map for API calls and downloads alike.
+    """
     what = type(exc).__name__
     if isinstance(exc, _NOT_SENT):
-        return ConnectError(f"could not connect ({what}: {exc})", operation=operation)
+        return ConnectError(f"could not connect ({what}: {exc})", operation=operation, where=where)
     if isinstance(exc, httpx.TimeoutException):
         return TimeoutError_(f"no answer in time ({what}); the request may have been received",
-                             operation=operation)
-    return TransportError(f"{what}: {exc}", operation=operation)
+                             operation=operation, where=where)
+    return TransportError(f"{what}: {exc}", operation=operation, where=where)
 
 
 def _request(send: Send) -> dict[str, Any]:
     kw: dict[str, Any] = {"json": send.body}
     if send.timeout is not None:
         kw["timeout"] = send.timeout
+    if send.headers:
+        kw["headers"] = dict(send.headers)
     return kw
 
 
@@ -46,23 +69,12 @@ class SyncDriver:
 
     def __init__(self, http: httpx.Client) -> None:
         self.http = http
-        self.sleep = time.sleep
+        self.sleep: Callable[[float], object] = time.sleep
 
-    def run(self, plan: Generator[Any, Any, Any]) -> Any:
-        value: Any = None
-        error: BaseException | None = None
-        while True:
-            try:
-                effect = plan.throw(error) if error is not None else plan.send(value)
-            except StopIteration as stop:
-                return stop.value
-            value, error = None, None
-            try:
-                value = self._perform(effect)
-            except QavixError as exc:
-                error = exc
+    def run(self, plan: Plan[T]) -> T:
+        return _run_with(self.perform, plan)
 
-    def _perform(self, effect: Any) -> Any:
+    def perform(self, effect: Effect) -> EffectResult:
         if isinstance(effect, Send):
             started = time.monotonic()
             try:
@@ -75,9 +87,12 @@ class SyncDriver:
         if isinstance(effect, Sleep):
             self.sleep(effect.seconds)
             return None
-        if isinstance(effect, Call):
-            return effect.fn()
-        raise TypeError(f"unknown effect {effect!r}")
+        stop = threading.Event()
+        try:
+            return effect.fn(stop)
+        except BaseException:
+            stop.set()  # the function's own threads end too
+            raise
 
 
 class AsyncDriver:
@@ -89,24 +104,22 @@ class AsyncDriver:
 
     def __init__(self, http: httpx.AsyncClient, max_in_flight: int = 100) -> None:
         self.http = http
-        self.sleep = asyncio.sleep
+        self.sleep: Callable[[float], Awaitable[object]] = asyncio.sleep
         self._gate = asyncio.Semaphore(max_in_flight)
 
-    async def run(self, plan: Generator[Any, Any, Any]) -> Any:
-        value: Any = None
-        error: BaseException | None = None
-        while True:
-            try:
-                effect = plan.throw(error) if error is not None else plan.send(value)
-            except StopIteration as stop:
-                return stop.value
-            value, error = None, None
-            try:
-                value = await self._perform(effect)
-            except QavixError as exc:
-                error = exc
+    async def run(self, plan: Plan[T]) -> T:
+        with Stepper(plan) as steps:  # the same loop as effects.run_with, awaiting each effect
+            for effect in steps:
+                steps.report(await self._outcome(effect))
+        return steps.value
 
-    async def _perform(self, effect: Any) -> Any:
+    async def _outcome(self, effect: Effect) -> Outcome:
+        try:
+            return Outcome(await self.perform(effect))
+        except BaseException as exc:  # noqa: BLE001 - thrown into the plan, never swallowed
+            return Outcome(error=exc)
+
+    async def perform(self, effect: Effect) -> EffectResult:
         if isinstance(effect, Send):
             try:
                 async with self._gate:
@@ -118,6 +131,14 @@ class AsyncDriver:
         if isinstance(effect, Sleep):
             await self.sleep(effect.seconds)
             return None
-        if isinstance(effect, Call):
-            return await asyncio.to_thread(effect.fn)
-        raise TypeError(f"unknown effect {effect!r}")
+        return await run_in_thread(effect)
+
+
+async def run_in_thread(effect: Blocking) -> EffectResult:
+    """``effect.fn`` in a worker thread; on cancellation its ``stop`` is set, then we re-raise."""
+    stop = threading.Event()
+    try:
+        return await asyncio.to_thread(effect.fn, stop)
+    except BaseException:
+        stop.set()
+        raise

@@ -1,16 +1,29 @@
-"""Task handles: what a create call returns; ``wait()`` on them polls until the task ends."""
+"""Task handles: a task's one lifecycle, create -> wait -> download, for both clients.
+
+A handle comes from a create (``client.tts.create(...)``, ``client.video.erase(...)``) or from a
+known ID (``client.tts.task(id)``, ``client.tasks.handle(id)``: re-attaching to a task created
+earlier, in this process or another). With :class:`AsyncClient` every method returns an awaitable.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ..errors import QavixError, ValidationError
-from .protocol import Plan
-from .waiting import DEFAULT_TIMEOUT, ProgressCallback, wait_for
+from ..spec import TaskState, TaskStatus, TtsResult
+from ..spec import VideoTask as VideoTaskState
+from .download import fetch_file, url_suffix
+from .effects import Plan
+from .lifecycle import Job
+from .methods import Bound, Mode, plan_method
+from .protocol import call
+from .waiting import DEFAULT_WAIT_TIMEOUT, ProgressCallback, Watch, wait_for
 
 if TYPE_CHECKING:
     from .clients import BaseClient
+
+S = TypeVar("S", bound=TaskState)
 
 
 def task_id_text(task_id: object) -> str:
@@ -22,8 +35,9 @@ def task_id_text(task_id: object) -> str:
     return text
 
 
-class TaskHandle:
-    """A created task. With :class:`AsyncClient` every method returns an awaitable.
+class TaskHandle(Bound[Mode], Generic[Mode, S]):
+    """A task on the service: ``refresh()``, ``wait()``, ``download()``, or ``output()`` for
+    wait-then-download.
 
     >>> task = client.tts.create("Hello", voice="7300000000000000001"); task.wait().status
     """
@@ -31,69 +45,84 @@ class TaskHandle:
     kind = "task"
     _query = "tasks.query"
 
-    def __init__(self, client: BaseClient, task_id: str | int, *, label: str | None = None,
-                 created: float | None = None) -> None:
+    def __init__(self, client: BaseClient[Mode], task_id: str | int, *, label: str | None = None,
+                 created: float | None = None, job: Job | None = None) -> None:
         self._client = client
         self.id = task_id_text(task_id)
         self.label = label or f"{self.kind} {self.id}"
         self.created = created  # monotonic time this client created it; None if found by ID
-        self.last: Any = None  # the last state seen
+        self.job = job  # the request that created it, when this process made or resumed it
+        self.last: S | None = None  # the last state seen
 
     def __repr__(self) -> str:
-        status = getattr(self.last, "status", None)
-        state = f", status={status!r}, process={self.last.process}" if self.last else ""
+        last = self.last
+        state = f", status={last.status!r}, progress={last.progress}" if last else ""
         return f"<{type(self).__name__} id={self.id}{state}>"
 
-    def _fetch(self) -> Plan[Any]:
-        state = yield from self._client._call_plan(self._query, {"taskId": self.id})
+    @plan_method
+    def refresh(self) -> Plan[S]:
+        """Query the task once and return its current state."""
+        state: S = yield from call(self._query, {"taskId": self.id},
+                                   self._client.retry_policy)
         self.last = state
         return state
 
-    def refresh(self) -> Any:
-        """Query the task once and return its current state."""
-        return self._client._run(self._fetch())
-
-    def wait(
-        self,
-        timeout: float | None = DEFAULT_TIMEOUT,
-        *,
-        on_progress: ProgressCallback | None = None,
-        progress_bar: bool = False,
-    ) -> Any:
-        """Poll until the task ends.
+    @plan_method
+    def wait(self, timeout: float | None = DEFAULT_WAIT_TIMEOUT, *,
+             on_progress: ProgressCallback | None = None, progress_bar: bool = False
+             ) -> Plan[S]:
+        """Poll until the task ends; ``timeout`` in seconds (None: no deadline).
 
         Returns the final state on status 1 (completed) and on status 3 (editing: the task waits
         for a person in the vendor's editor; ``state.status`` says so). Raises ``TaskFailed`` (2),
         ``TaskViolation`` (10), ``TaskDeleted`` (-1), ``UnknownTaskStatus`` for a status this
         library does not know, and ``WaitTimeout`` (carrying the last state) at the deadline.
+        ``on_progress(state)`` is called after every poll; ``progress_bar`` shows a bar.
         """
-        return self._client._run(self._wait_plan(timeout, on_progress, progress_bar))
+        client = self._client
+        watch = Watch(self.label, self.kind, self.id, client.observer, on_progress, progress_bar)
+        state: S = yield from wait_for(lambda: TaskHandle.refresh.plan(self), watch,
+                                       created=self.created, timeout=timeout,
+                                       schedule=client.poll_schedule, durations=client.durations)
+        return state
 
-    def _wait_plan(self, timeout: float | None, on_progress: ProgressCallback | None,
-                   progress_bar: bool) -> Plan[Any]:
-        return wait_for(self._fetch, label=self.label, kind=self.kind, created=self.created,
-                        timeout=timeout, on_progress=on_progress, progress_bar=progress_bar,
-                        schedule=self._client.poll_schedule, durations=self._client.durations)
+    @plan_method
+    def download(self, dest: str | Path | None = None, *, progress: bool = False) -> Plan[Path]:
+        """Download the finished task's output file to ``dest`` (a file or a folder; default:
+        ``client.output_dir``); returns the path. A stale link is refreshed once."""
+        state = self.last if self.last is not None else (yield from TaskHandle.refresh.plan(self))
+        url = state.dest_file_tmp_url
+        if state.status != TaskStatus.COMPLETED or not url:
+            raise QavixError(f"{self.label} has no output yet (status {state.status!r})")
+        target = Path(dest) if dest is not None else (
+            self._client.output_dir / f"{self.kind}_{self.id}{url_suffix(url)}")
+        saved = yield from fetch_file(self._client, url, target, state.dest_file_id, progress)
+        self._client.observer.output_written(self.id, saved.path, saved.sha256)
+        return saved.path
 
-    def download(self, dest: str | Path | None = None, *, progress: bool = False) -> Any:
-        """Download the task's output file (after it completed) to ``dest``; returns the path."""
-        return self._client._run(self._client.files._download_output(self, dest, progress))
+    @plan_method
+    def output(self, dest: str | Path | None = None, *,
+               timeout: float | None = DEFAULT_WAIT_TIMEOUT, progress_bar: bool = False
+               ) -> Plan[Path]:
+        """Wait for the task, then download its output: ``path = task.output("out.mp3")``."""
+        yield from TaskHandle.wait.plan(self, timeout, progress_bar=progress_bar)
+        path: Path = yield from TaskHandle.download.plan(self, dest)
+        return path
 
 
-class TtsTask(TaskHandle):
+class TtsTask(TaskHandle[Mode, TtsResult]):
     kind = "tts"
     _query = "tts.result"
 
 
-class VideoTask(TaskHandle):
+class VideoTask(TaskHandle[Mode, VideoTaskState]):
     kind = "video"
 
-    def transcripts(self) -> Any:
-        """Source and translated :class:`~qavix_lab.transcripts.Timeline` of a finished task."""
+    @plan_method
+    def transcripts(self) -> Plan[Any]:
+        """Source and translated :class:`~qavix_lab.transcripts.Timeline` of a finished task
+        (queried first when not seen yet)."""
         from ..transcripts import from_task
 
-        if self.last is None:
-            if self._client.is_async:
-                raise QavixError("await task.wait() or task.refresh() before transcripts()")
-            self.refresh()
-        return from_task(self.last)
+        state = self.last if self.last is not None else (yield from TaskHandle.refresh.plan(self))
+        return from_task(state)

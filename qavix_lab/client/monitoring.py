@@ -19,18 +19,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ValidationError
-from ..spec.models import FINAL_STATUSES, TaskStatus
-from .waiting import failure_reason
+from ..spec.models import TaskStatus
+from .lifecycle import STATUS_NAMES as _STATUSES
+from .lifecycle import classify, failure_reason, time_left
 
 __all__ = ["TaskBoard", "TaskRow", "eta_seconds", "MIN_INTERVAL"]
+eta_seconds = time_left  # the name the widgets know
 
 log = logging.getLogger("qavix_lab")
 
 MIN_INTERVAL = 0.5  # seconds between polling rounds: at most two updates a second
 MAX_POLL_ERRORS = 3  # consecutive failed polls before a task is given up on
-# Editing (3) ends a wait too: the task waits for a person in the vendor's editor.
-ENDED = FINAL_STATUSES | {TaskStatus.EDITING}
-STATUS_NAMES = ["pending", *(s.name.lower() for s in sorted(TaskStatus)), "error"]
+STATUS_NAMES = ["pending", *_STATUSES, "error"]
 
 
 @dataclass(frozen=True)
@@ -42,38 +42,17 @@ class TaskRow:
     kind: str
     label: str
     status: str
-    process: int
+    progress: int
     elapsed_s: float
     eta_s: float | None
     output_url: str | None
     error: str | None
     ended: bool
 
-
-def eta_seconds(elapsed: float, process: int | None,
-                since: tuple[float, int] | None = None) -> float | None:
-    """Seconds left at the task's progress rate, or ``None`` before any progress.
-
-    The rate is measured since ``since`` (elapsed, process) when the task has moved since then
-    (a task watched from the middle of its run), else assumed steady from the start.
-
-    >>> eta_seconds(10.0, 40)
-    15.0
-    """
-    if process is None or not 0 < process < 100:
-        return None
-    if since is not None and process > since[1] and elapsed > since[0]:
-        rate = (process - since[1]) / (elapsed - since[0])
-    else:
-        rate = process / elapsed if elapsed > 0 else 0.0
-    return (100 - process) / rate if rate > 0 else None
-
-
-def _status_name(status: Any) -> str:
-    try:
-        return TaskStatus(status).name.lower()
-    except ValueError:
-        return f"unknown({status})"
+    @property
+    def process(self) -> int:
+        """The progress under the service's name for it; prefer :attr:`progress`."""
+        return self.progress
 
 
 class _Watched:
@@ -85,7 +64,7 @@ class _Watched:
         created = getattr(task, "created", None)
         self.started = now if created is None else created
         self.ended_at: float | None = None
-        self.first: tuple[float, int] | None = None  # (elapsed, process) of the first answer
+        self.first: tuple[float, int] | None = None  # (elapsed, progress) of the first answer
         self.state: Any = None
         self.error: str | None = None
         self.errors = 0
@@ -93,16 +72,13 @@ class _Watched:
     def seen(self, state: Any, now: float) -> None:
         self.state, self.error, self.errors = state, None, 0
         if self.first is None:
-            self.first = (now - self.started, int(state.process or 0))
-        try:
-            status = TaskStatus(state.status)
-        except ValueError:  # a code this library does not know: nothing tells when it ends
+            self.first = (now - self.started, int(state.progress or 0))
+        verdict = classify(state.status)
+        if verdict.ended:
             self.ended_at = now
-            self.error = f"status {state.status} is unknown to qavix_lab"
-            return
-        if status in ENDED:
-            self.ended_at = now
-            self.error = failure_reason(state)
+            # a code this library does not know: nothing tells when it ends
+            self.error = (f"status {state.status} is unknown to qavix_lab"
+                          if verdict.name.startswith("unknown") else failure_reason(state))
 
     def failed(self, exc: Exception, now: float) -> None:
         self.error = str(exc) or type(exc).__name__
@@ -113,19 +89,19 @@ class _Watched:
     def row(self, now: float) -> TaskRow:
         state, ended = self.state, self.ended_at is not None
         elapsed = (now if self.ended_at is None else self.ended_at) - self.started
-        process = int(getattr(state, "process", None) or 0)
+        progress = int(getattr(state, "progress", None) or 0)
         status = getattr(state, "status", None)
         completed = status == TaskStatus.COMPLETED
         if completed:
-            process = 100
+            progress = 100
         if self.errors >= MAX_POLL_ERRORS:
             name = "error"
         else:
-            name = "pending" if state is None else _status_name(status)
+            name = "pending" if state is None else classify(status).name
         return TaskRow(
             task_id=str(self.task.id), kind=str(getattr(self.task, "kind", "task")),
-            label=self.label, status=name, process=process, elapsed_s=elapsed,
-            eta_s=None if ended else eta_seconds(elapsed, process, self.first),
+            label=self.label, status=name, progress=progress, elapsed_s=elapsed,
+            eta_s=None if ended else time_left(elapsed, progress, self.first),
             output_url=getattr(state, "dest_file_tmp_url", None) if completed else None,
             error=self.error, ended=ended,
         )
@@ -207,7 +183,7 @@ class TaskBoard:
         return pd.DataFrame({
             "task_id": text("task_id"), "kind": text("kind"), "label": text("label"),
             "status": pd.Categorical([r.status for r in rows], categories=names),
-            "process": pd.array([r.process for r in rows], dtype="Int64"),
+            "progress": pd.array([r.progress for r in rows], dtype="Int64"),
             "elapsed_s": pd.array([r.elapsed_s for r in rows], dtype="float64"),
             "eta_s": pd.array([float("nan") if r.eta_s is None else r.eta_s for r in rows],
                               dtype="float64"),

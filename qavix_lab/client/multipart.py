@@ -48,8 +48,9 @@ class Transfer:
 
     def __init__(self, storage: S3Storage, file: Window, parts: list[tuple[int, int, int]],
                  target: UploadTarget, renew: Callable[[], UploadTarget],
-                 progress: Progress | None) -> None:
+                 progress: Progress | None, cancel: threading.Event) -> None:
         self.storage, self.file, self.parts, self.renew_target = storage, file, parts, renew
+        self.cancel = cancel  # set when the caller stops: parts in flight break off
         self.progress = _Progress(progress)
         self.renewals_in_a_row = 0
         self.use(target)
@@ -97,7 +98,7 @@ class Transfer:
                 except _Expired:
                     self.renew()
                     renewed = True
-        except UploadError:
+        except BaseException:  # a failure, or the caller stopped: drop the parts stored
             if upload is not None:
                 self.abort_quietly(upload)
             raise
@@ -113,9 +114,14 @@ class Transfer:
         futures = [pool.submit(self.send_part, upload, part, stop) for part in pending]
         try:
             wait(futures)
+        except BaseException:  # the stop button, in the thread that waits
+            self.cancel.set()
+            raise
         finally:
             stop.set()
         errors = [f.exception() for f in futures if f.exception() is not None]
+        if self.cancel.is_set():
+            raise UploadError("the upload was stopped", where=self.target.location)
         failure = next((e for e in errors if not isinstance(e, _Expired)), None)
         if failure is not None:
             raise failure
@@ -125,7 +131,7 @@ class Transfer:
     def send_part(self, upload: _Multipart, part: tuple[int, int, int],
                   stop: threading.Event) -> None:
         number, offset, length = part
-        if stop.is_set():
+        if stop.is_set() or self.cancel.is_set():
             return
         try:
             answer = self.call("upload_part", f"part {number} of {len(self.parts)}",
@@ -170,7 +176,8 @@ class Transfer:
             pass  # best effort: the store's lifecycle rules remove forgotten uploads
 
     def body(self, number: int, offset: int, length: int) -> PartBody:
-        return PartBody(self.file, offset, length, lambda sent: self.progress.sent(number, sent))
+        return PartBody(self.file, offset, length, lambda sent: self.progress.sent(number, sent),
+                        self.cancel)
 
     def call(self, operation: str, what: str, **params: Any) -> Any:
         """One boto3 call on the current target; expiry -> _Expired, failure -> UploadError."""

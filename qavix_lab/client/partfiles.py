@@ -60,6 +60,10 @@ def _checked_window(file: BinaryIO, size: int, name: str) -> Window:
     return Window(file, start, size)
 
 
+class Stopped(BaseException):
+    """Raised inside botocore when the caller stopped: a BaseException, so it is not retried."""
+
+
 class PartBody:
     """A part's bytes, read from the file as botocore sends them.
 
@@ -67,8 +71,10 @@ class PartBody:
     computes first also reads the body, and each seek (a retry rewinds) stops the counting again.
     """
 
-    def __init__(self, file: Window, offset: int, length: int, sent: Progress) -> None:
+    def __init__(self, file: Window, offset: int, length: int, sent: Progress,
+                 cancel: threading.Event | None = None) -> None:
         self._file, self._offset, self._length, self._sent = file, offset, length, sent
+        self._cancel = cancel
         self._position = 0
         self.sending = False
 
@@ -77,6 +83,8 @@ class PartBody:
         count = left if count is None or count < 0 else min(count, left)
         if count == 0:
             return b""
+        if self._cancel is not None and self._cancel.is_set():
+            raise Stopped
         data = self._file.read_at(self._offset + self._position, count)
         self._position += count
         if self.sending:

@@ -1,18 +1,19 @@
-"""Sans-IO core: every operation is a generator of effects, run by a sync or an async driver.
+"""One call of the operation table as a plan: the request body, retries, and the answer decoded.
 
-Request building, response parsing, retries and polling are written once, here and in the modules
-that build on it; :mod:`qavix_lab.client.drivers` only performs the effects (send, sleep, call).
+Written once for both clients (see :mod:`.effects`); :mod:`.drivers` only performs the effects.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import math
 import random
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 
@@ -23,45 +24,14 @@ from ..errors import (
     QavixError,
     RateLimited,
     TransportError,
+    ValidationError,
     error_for_code,
 )
 from ..spec import Operation, operation
+from .effects import Plan, RawResponse, Send, send, sleep
+from .options import NO_OPTIONS, RequestOptions
 
 log = logging.getLogger("qavix_lab")
-T = TypeVar("T")
-
-
-# --- effects ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Send:
-    """POST ``body`` as JSON to ``path`` (relative to the base URL)."""
-
-    operation: str
-    path: str
-    body: dict[str, Any]
-    timeout: float | None = None
-
-
-@dataclass(frozen=True)
-class Sleep:
-    seconds: float
-
-
-@dataclass(frozen=True)
-class Call:
-    """Run a blocking function (storage, disk); the async driver runs it in a thread."""
-
-    fn: Callable[[], Any]
-
-
-@dataclass(frozen=True)
-class RawResponse:
-    status: int
-    headers: Mapping[str, str]
-    content: bytes
-
-
-Plan = Generator[Any, Any, T]
 
 
 # --- retries ----------------------------------------------------------------------------------
@@ -76,11 +46,14 @@ class RetryPolicy:
     rng: random.Random = field(default_factory=random.Random, compare=False, repr=False)
 
     def delay(self, attempt: int, error: QavixError) -> float:
-        retry_after = getattr(error, "retry_after", None)
+        retry_after = error.retry_after if isinstance(error, RateLimited) else None
         if retry_after is not None:
-            return min(max(float(retry_after), 0.0), self.retry_after_cap)
-        ceiling = min(self.max_delay, self.base_delay * 2**attempt)
+            return min(max(retry_after, 0.0), self.retry_after_cap)
+        ceiling = min(self.max_delay, self.base_delay * 2.0**attempt)
         return ceiling / 2 + self.rng.uniform(0, ceiling / 2)
+
+    def with_retries(self, max_retries: int) -> RetryPolicy:
+        return dataclasses.replace(self, max_retries=max_retries)
 
 
 def is_retryable(op: Operation, error: QavixError) -> bool:
@@ -100,13 +73,14 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     if not value:
         return None
     try:
-        return float(value)
+        seconds = float(value)
     except ValueError:
         try:
             moment = parsedate_to_datetime(value)
         except (TypeError, ValueError):
             return None
         return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+    return seconds if math.isfinite(seconds) else None  # "nan" or "inf" mean nothing usable
 
 
 def _snippet(content: bytes) -> str:
@@ -172,23 +146,38 @@ def parse_result(op: Operation, result: Any) -> Any:
         raise
 
 
-def build_body(op: Operation, fields: Mapping[str, Any], extra_body: Mapping[str, Any] | None
-               ) -> dict[str, Any]:
-    """Request JSON: known fields with ``None`` dropped, then ``extra_body`` passed unchanged."""
+def build_body(op: Operation, fields: Mapping[str, Any],
+               extra_body: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Request JSON: known fields with ``None`` dropped, then ``extra_body`` passed unchanged.
+
+    Every field the library itself sets must be a wire name of the operation's spec row: a typo
+    fails here, in the client's own tests, before anything is sent.
+    """
+    unknown = sorted(set(fields) - set(op.fields))
+    if unknown:
+        raise ValidationError(f"{op.name} has no field {', '.join(map(repr, unknown))} in the "
+                              f"spec (known: {', '.join(op.fields) or 'none'})", where=op.name)
     body = {k: v for k, v in fields.items() if v is not None}
     if extra_body:
         body.update(extra_body)
     return body
 
 
-def call(name: str, body: dict[str, Any], policy: RetryPolicy, *, timeout: float | None = None,
-         raw: bool = False) -> Plan[Any]:
-    """Send one operation with retries; return its parsed result (the decoded JSON if ``raw``)."""
+def call(name: str, fields: Mapping[str, Any], policy: RetryPolicy,
+         options: RequestOptions = NO_OPTIONS, *, raw: bool = False) -> Plan[Any]:
+    """Send one operation with retries; return its parsed result (the decoded JSON if ``raw``).
+
+    A create is retried only when the request surely did not reach the service.
+    """
     op = operation(name)
+    body = build_body(op, fields, options.extra_body)
+    if options.max_retries is not None:
+        policy = policy.with_retries(options.max_retries)
+    effect = Send(op.name, op.path, body, options.timeout, options.headers())
     attempt = 0
     while True:
         try:
-            response = yield Send(op.name, op.path, body, timeout)
+            response = yield from send(effect)
             result = decode_webresult(op, response)
             return result if raw else parse_result(op, result)
         except QavixError as error:
@@ -198,4 +187,4 @@ def call(name: str, body: dict[str, Any], policy: RetryPolicy, *, timeout: float
             log.info("%s: %s; retry %d/%d in %.2fs", op.name, type(error).__name__,
                      attempt + 1, policy.max_retries, delay)
             attempt += 1
-            yield Sleep(delay)
+            yield from sleep(delay)

@@ -87,7 +87,8 @@ class Storage(Protocol):
     """Puts ``size`` bytes of ``source`` at ``target``; ``renew()`` gives fresh credentials."""
 
     def put(self, source: Source, size: int, target: UploadTarget, *,
-            renew: Callable[[], UploadTarget], progress: Progress | None = None) -> None: ...
+            renew: Callable[[], UploadTarget], progress: Progress | None = None,
+            stop: threading.Event | None = None) -> None: ...
 
 
 class S3Storage(Storage):
@@ -123,13 +124,16 @@ class S3Storage(Storage):
         self._session_lock = threading.Lock()
 
     def put(self, source: Source, size: int, target: UploadTarget, *,
-            renew: Callable[[], UploadTarget], progress: Progress | None = None) -> None:
+            renew: Callable[[], UploadTarget], progress: Progress | None = None,
+            stop: threading.Event | None = None) -> None:
+        """Put the bytes; when ``stop`` is set, every part being sent breaks off at once."""
         from .multipart import Transfer  # imported here: it needs UploadTarget from this module
 
         if not isinstance(size, int) or size < 0:
             raise ValidationError(f"size must be a byte count, got {size!r}", where="size")
         with opened(source, size) as file:
-            transfer = Transfer(self, file, self.parts_of(size), target, renew, progress)
+            transfer = Transfer(self, file, self.parts_of(size), target, renew, progress,
+                                stop or threading.Event())
             if size < self.multipart_threshold:
                 transfer.single()
             else:

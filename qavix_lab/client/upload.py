@@ -5,16 +5,20 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..errors import ValidationError
-from .protocol import Call, Plan
+from .effects import Plan, blocking
+from .options import NO_OPTIONS
+from .protocol import call
 
 if TYPE_CHECKING:
+    from ..spec import FileLink
     from .clients import BaseClient
+    from .storage import Storage
 
 Source = str | os.PathLike[str] | bytes | bytearray | BinaryIO
 REFRESH_MARGIN = timedelta(seconds=60)
@@ -35,7 +39,6 @@ class UploadedFile:
     md5: str
     instant: bool = False  # the service already had these bytes
     media: Any = None  # qavix_lab.media.MediaInfo when probed
-    _client: Any = field(default=None, repr=False, compare=False)
 
     @property
     def expired(self) -> bool:
@@ -43,13 +46,8 @@ class UploadedFile:
             return False
         return datetime.now(UTC) >= self.expires_at - REFRESH_MARGIN
 
-    def fresh_url(self) -> str:
-        """The URL, re-issued first if it expired (sync clients)."""
-        if self.expired and self._client is not None and not self._client.is_async:
-            self._apply(self._client.files.refresh(self.file_id))
-        return self.url
-
-    def _apply(self, link: Any) -> None:
+    def apply(self, link: FileLink) -> None:
+        """Take the URL of a ``url refresh`` answer (``client.files.refresh(file_id)``)."""
         self.url, self.expires_at = link.url, link.expires_at
 
     def __str__(self) -> str:
@@ -90,30 +88,34 @@ def progress_callback(progress: bool | Callable[[int], None] | None, total: int,
     return (progress or None), None
 
 
-def upload_plan(client: BaseClient, source: Source, *, file_name: str | None = None,
+def upload_plan(client: BaseClient[Any], source: Source, *, file_name: str | None = None,
                 progress: bool | Callable[[int], None] | None = None,
-                storage: Any = None) -> Plan[UploadedFile]:
+                storage: Storage | None = None) -> Plan[UploadedFile]:
+    """MD5, upload privilege, the bytes into object storage (skipped on instant upload), upload
+    complete. Stopping it (stop button, cancellation) stops every part being sent."""
     from .hashing import md5_of
     from .storage import S3Storage, UploadTarget
 
     name, size, readable = describe_source(source, file_name)
     if size <= 0:
         raise ValidationError(f"{name} is empty; there is nothing to upload", where="upload")
-    md5 = yield Call(lambda: md5_of(readable))
+    md5 = yield from blocking(lambda stop: md5_of(readable))
     fields = {"fileName": name, "md5": md5, "fileSize": size}
-    privilege = yield from client._call_plan("files.privilege", fields)
+    policy = client.retry_policy
+    privilege = yield from call("files.privilege", fields, policy)
     if not privilege.upload_complete:
-        def renew() -> Any:
-            return UploadTarget.from_privilege(client._blocking_call("files.privilege", fields))
+        def renew() -> UploadTarget:  # called from an upload thread when credentials expire
+            return UploadTarget.from_privilege(client._run_from_thread(
+                call("files.privilege", fields, policy, NO_OPTIONS)))
 
         callback, bar = progress_callback(progress, size, f"upload {name}")
         try:
-            yield Call(lambda: (storage or S3Storage()).put(
+            yield from blocking(lambda stop: (storage or S3Storage()).put(
                 readable, size, UploadTarget.from_privilege(privilege), renew=renew,
-                progress=callback))
+                progress=callback, stop=stop))
         finally:
             if bar is not None:
                 bar.close()
-    link = yield from client._call_plan("files.complete", {"fileId": privilege.file_id})
+    link = yield from call("files.complete", {"fileId": privilege.file_id}, policy)
     return UploadedFile(link.file_id, link.url, link.expires_at, name, size, md5,
-                        instant=bool(privilege.upload_complete), _client=client)
+                        instant=bool(privilege.upload_complete))

@@ -10,20 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import TaskDeleted, TaskFailed, TaskViolation, UnknownTaskStatus, WaitTimeout
+from ..errors import WaitTimeout
 from ..spec import TaskStatus
-from .protocol import Plan, Sleep
+from .effects import Plan, sleep
+from .lifecycle import JobObserver, ending_error, time_left
 
 log = logging.getLogger("qavix_lab")
 
 ProgressCallback = Callable[[Any], None]
-DEFAULT_TIMEOUT = 30 * 60.0
-
-_FAILURES = {
-    TaskStatus.FAILED: (TaskFailed, "failed"),
-    TaskStatus.VIOLATION: (TaskViolation, "was rejected by content moderation"),
-    TaskStatus.DELETED: (TaskDeleted, "was deleted"),
-}
+DEFAULT_WAIT_TIMEOUT = 30 * 60.0  # seconds a wait() gives a task before WaitTimeout
 
 
 @dataclass(frozen=True)
@@ -44,13 +39,16 @@ class PollSchedule:
         """Before the first poll: just after a typical task of this kind would be done."""
         if typical is None:
             return self.first
-        return min(self.maximum, max(self.minimum, typical * 1.05 + 0.05 - elapsed))
+        return self._clamp(typical * 1.05 + 0.05 - elapsed)
 
-    def next_delay(self, elapsed: float, process: int | None, previous: float) -> float:
-        if process and 0 < process < 100 and elapsed > 0:
-            remaining = elapsed * (100 - process) / process
-            return min(self.maximum, max(self.minimum, remaining * 1.05 + 0.05))
-        return min(self.maximum, max(self.minimum, previous * self.growth))
+    def next_delay(self, elapsed: float, progress: int | None, previous: float) -> float:
+        remaining = time_left(elapsed, progress)
+        if remaining is not None:
+            return self._clamp(remaining * 1.05 + 0.05)
+        return self._clamp(previous * self.growth)
+
+    def _clamp(self, seconds: float) -> float:
+        return min(self.maximum, max(self.minimum, seconds))
 
 
 def _bar(enabled: bool, label: str) -> Any:
@@ -78,15 +76,24 @@ class TaskDurations:
         return statistics.median(seen) if seen else None
 
 
+@dataclass(frozen=True)
+class Watch:
+    """Who is told about a wait: the caller's callback, a progress bar, the job observer."""
+
+    label: str
+    kind: str
+    task_id: str
+    observer: JobObserver
+    on_progress: ProgressCallback | None = None
+    progress_bar: bool = False
+
+
 def wait_for(
     fetch: Callable[[], Plan[Any]],
+    watch: Watch,
     *,
-    label: str,
-    kind: str,
     created: float | None,
-    timeout: float | None = DEFAULT_TIMEOUT,
-    on_progress: ProgressCallback | None = None,
-    progress_bar: bool = False,
+    timeout: float | None = DEFAULT_WAIT_TIMEOUT,
     schedule: PollSchedule = PollSchedule(),
     durations: TaskDurations | None = None,
 ) -> Plan[Any]:
@@ -98,61 +105,53 @@ def wait_for(
     now = time.monotonic()
     deadline = None if timeout is None else now + timeout
     started = created if created is not None else now
-    bar = _bar(progress_bar, label)
+    bar = _bar(watch.progress_bar, watch.label)
     delay = schedule.first
+    last: tuple[object, object] | None = None
     try:
         if created is not None:
-            typical = durations.typical(kind) if durations is not None else None
+            typical = durations.typical(watch.kind) if durations is not None else None
             delay = schedule.first_delay(typical, now - created)
-            yield Sleep(delay if deadline is None else min(delay, timeout or 0.0))
+            yield from sleep(delay if deadline is None else min(delay, timeout or 0.0))
         while True:
             state = yield from fetch()
-            _report(state, on_progress, bar)
-            status = state.status
-            if status == TaskStatus.COMPLETED:
+            if (state.status, state.progress) != last:
+                last = (state.status, state.progress)
+                watch.observer.state_changed(watch.task_id, state)
+            _report(state, watch.on_progress, bar)
+            error = ending_error(watch.label, state)
+            if error is not None:
+                raise error
+            if state.status == TaskStatus.COMPLETED:
                 if created is not None and durations is not None:
-                    durations.record(kind, time.monotonic() - created)
+                    durations.record(watch.kind, time.monotonic() - created)
                 return state
-            if status == TaskStatus.EDITING:
+            if state.status == TaskStatus.EDITING:
                 log.warning("%s waits for a person in the editor (status 3); not waiting further",
-                            label)
+                            watch.label)
                 return state
-            if status in _FAILURES:
-                cls, verb = _FAILURES[status]
-                reason = failure_reason(state)
-                raise cls(f"task {label} {verb}" + (f": {reason}" if reason else ""), task=state)
-            if status != TaskStatus.PROCESSING:
-                raise UnknownTaskStatus(f"task {label} has status {status}, unknown to qavix_lab",
-                                        task=state)
             now = time.monotonic()
-            if durations is not None and created is not None and 0 < (state.process or 0) < 100:
-                durations.record(kind, (now - created) * 100 / state.process)  # projected
-            delay = schedule.next_delay(now - started, state.process, delay)
+            progress = state.progress or 0
+            if durations is not None and created is not None and 0 < progress < 100:
+                durations.record(watch.kind, (now - created) * 100 / progress)  # projected
+            delay = schedule.next_delay(now - started, progress, delay)
             if deadline is not None:
                 if now >= deadline:
-                    raise WaitTimeout(f"task {label} still at {state.process or 0}% after "
+                    raise WaitTimeout(f"task {watch.label} still at {progress}% after "
                                       f"{timeout:.0f}s", task=state)
                 delay = min(delay, max(0.0, deadline - now))
-            yield Sleep(delay)
+            yield from sleep(delay)
     finally:
         if bar is not None:
             bar.close()
-
-
-# The reference names no field for why a task failed; these are the names seen in the wild.
-FAILURE_FIELDS = ("errorMessage", "errorMsg", "failReason", "failMsg", "message")
-
-
-def failure_reason(state: Any) -> str | None:
-    extra = getattr(state, "extra", {}) or {}
-    return next((str(extra[k]) for k in FAILURE_FIELDS if extra.get(k)), None)
 
 
 def _report(state: Any, on_progress: ProgressCallback | None, bar: Any) -> None:
     if on_progress is not None:
         on_progress(state)
     if bar is not None:
-        bar.n = max(0, min(100, int(state.process or 0)))
-        status = state.status
-        bar.set_postfix_str(status.name.lower() if isinstance(status, TaskStatus) else str(status))
+        from .lifecycle import classify
+
+        bar.n = max(0, min(100, int(state.progress or 0)))
+        bar.set_postfix_str(classify(state.status).name)
         bar.refresh()

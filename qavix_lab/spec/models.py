@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
@@ -73,6 +74,8 @@ def _as_int(value: Any) -> int | None:
         return None
     if isinstance(value, bool):
         raise ValueError("expected an integer, got a boolean")
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError("expected an integer, got a fraction")
     return int(value)
 
 
@@ -86,7 +89,7 @@ def _as_status(value: Any) -> TaskStatus | int | None:
         return number  # an unknown status stays a plain int and is reported as such
 
 
-_CONVERTERS = {
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "id": _as_id,
     "int": _as_int,
     "status": _as_status,
@@ -237,9 +240,14 @@ class TaskState(Model):
 
     task_id: str = wire("taskId", "id")
     status: TaskStatus | int = wire("status", "status")
-    process: int = wire("process", "int")
+    progress: int = wire("process", "int")  # 0..100; the service calls it "process"
     dest_file_id: str = wire("destFileId", "id")
     dest_file_tmp_url: str = wire("destFileTmpUrl")
+
+    @property
+    def process(self) -> int | None:
+        """The progress under its wire name (``process``); prefer :attr:`progress`."""
+        return self.progress
 
 
 @dataclass(frozen=True)

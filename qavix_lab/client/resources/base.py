@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ...errors import ValidationError
+from ..methods import Bound, Mode
 
 if TYPE_CHECKING:
-    from ..clients import BaseClient
+    import pandas as pd
+
+    from ...spec import ClonedVoice, Voice
+
+# A voice: its ID, a Voice, a ClonedVoice, a catalog row (Series) or a dict with "voice_id"/"id".
+VoiceLike: TypeAlias = "str | int | Voice | ClonedVoice | Mapping[str, Any] | pd.Series"
 
 
-def voice_id(voice: Any) -> str:
+def voice_id(voice: VoiceLike | Any) -> str:
     """A voice ID from an ID, a ``Voice``, a catalog row (Series/dict) or a ``ClonedVoice``."""
     for attr in ("id", "timbre_id", "voice_id"):
         value = getattr(voice, attr, None) if not isinstance(voice, Mapping) else None
@@ -27,9 +33,5 @@ def voice_id(voice: Any) -> str:
     raise ValidationError(f"cannot tell a voice ID from {voice!r}", where="voice")
 
 
-class Resource:
-    def __init__(self, client: BaseClient) -> None:
-        self._client = client
-
-    def _do(self, name: str, fields: Mapping[str, Any], opts: dict[str, Any]) -> Any:
-        return self._client._run(self._client._call_plan(name, fields, **opts))
+class Resource(Bound[Mode]):
+    """A namespace of operations on a client (``client.tts``, ``client.video``, ...)."""

@@ -2,84 +2,76 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from ...errors import LinkExpired, QavixError
-from ...spec import TaskStatus
-from ..handles import TaskHandle
-from ..protocol import Call, Plan
+from ...spec import FileLink, UploadPrivilege
+from ..download import DownloadProgress, fetch_file
+from ..effects import Plan
+from ..methods import Mode, plan_method
+from ..options import RequestOptions
+from ..protocol import call
+from ..upload import Source, UploadedFile, upload_plan
 from .base import Resource
 
+if TYPE_CHECKING:
+    from ..storage import Storage
 
-class Files(Resource):
+
+class Files(Resource[Mode]):
     """Upload credentials, completion, URL refresh and downloads."""
 
+    @plan_method
     def privilege(self, file_name: str, md5: str, file_size: int, *, format: str | None = None,
-                  source: str | None = None, **opts: Any) -> Any:
-        return self._do("files.privilege", {"fileName": file_name, "md5": md5,
-                                            "fileSize": file_size, "format": format,
-                                            "source": source}, opts)
+                  source: str | None = None, options: RequestOptions | None = None
+                  ) -> Plan[UploadPrivilege]:
+        """Ask for upload credentials for a file of ``file_size`` bytes with hex ``md5``."""
+        privilege: UploadPrivilege = yield from call(
+            "files.privilege", {"fileName": file_name, "md5": md5, "fileSize": file_size,
+                                "format": format, "source": source},
+            self._client.retry_policy, options or RequestOptions())
+        return privilege
 
-    def complete(self, file_id: str | int, **opts: Any) -> Any:
-        return self._do("files.complete", {"fileId": str(file_id)}, opts)
+    @plan_method
+    def complete(self, file_id: str | int, *, options: RequestOptions | None = None
+                 ) -> Plan[FileLink]:
+        """Tell the service an upload is complete; returns the file's temporary URL."""
+        link: FileLink = yield from call("files.complete", {"fileId": str(file_id)},
+                                         self._client.retry_policy, options or RequestOptions())
+        return link
 
-    def refresh(self, file_id: str | int, **opts: Any) -> Any:
+    @plan_method
+    def refresh(self, file_id: str | int, *, options: RequestOptions | None = None
+                ) -> Plan[FileLink]:
         """Re-issue the temporary download URL of a file."""
-        return self._do("files.refresh", {"fileId": str(file_id)}, opts)
+        link: FileLink = yield from call("files.refresh", {"fileId": str(file_id)},
+                                         self._client.retry_policy, options or RequestOptions())
+        return link
 
-    def upload(self, source: Any, *, file_name: str | None = None, progress: Any = None,
-               storage: Any = None, **_: Any) -> Any:
+    @plan_method
+    def upload(self, source: Source, *, file_name: str | None = None,
+               progress: bool | Callable[[int], None] | None = None,
+               storage: Storage | None = None) -> Plan[UploadedFile]:
         """Upload a path, bytes or binary file object; returns an :class:`UploadedFile`.
 
         MD5 is streamed; the service's instant upload skips the transfer when it has the bytes;
-        large files go to object storage in parts; expiring credentials are renewed.
-        ``progress``: True for a progress bar, or a callable getting bytes sent so far.
+        large files go to object storage in parts; expiring credentials are renewed; the stop
+        button stops every part. ``progress``: True for a progress bar, or a callable getting
+        bytes sent so far.
         """
-        from ..upload import upload_plan
+        uploaded = yield from upload_plan(self._client, source, file_name=file_name,
+                                          progress=progress, storage=storage)
+        return uploaded
 
-        return self._client._run(upload_plan(self._client, source, file_name=file_name,
-                                             progress=progress, storage=storage))
-
-    def download(self, url: Any, dest: str | Path, *, progress: bool = False) -> Any:
-        """Stream a URL (or an ``UploadedFile``) to ``dest``, never whole in memory."""
-        return self._client._run(self._download_plan(url, Path(dest), progress))
-
-    def _download_plan(self, url: Any, dest: Path, progress: bool) -> Plan[Path]:
-        from ..download import download
-        from ..upload import UploadedFile
-
-        if not isinstance(url, UploadedFile):
-            return (yield Call(lambda: download(str(url), dest, progress=progress)))
-        try:
-            return (yield Call(lambda: download(url.url, dest, progress=progress)))
-        except LinkExpired:  # our clock may disagree with the service's: refresh and retry
-            url._apply((yield from self._client._call_plan("files.refresh",
-                                                           {"fileId": url.file_id})))
-            return (yield Call(lambda: download(url.url, dest, progress=progress)))
-
-    def _download_output(self, task: TaskHandle, dest: str | Path | None, progress: bool,
-                         state: Any = None) -> Plan[Path]:
-        from ..download import download
-
-        state = state or task.last
-        if state is None:
-            state = yield from task._fetch()
-        if state.status != TaskStatus.COMPLETED or not state.dest_file_tmp_url:
-            raise QavixError(f"{task.label} has no output yet (status {state.status!r})")
-        url, file_id = state.dest_file_tmp_url, state.dest_file_id
-        target = Path(dest) if dest is not None else self._client.output_dir / _file_name(task, url)
-        try:
-            return (yield Call(lambda: download(url, target, progress=progress)))
-        except LinkExpired:
-            if not file_id:
-                raise
-            link = yield from self._client._call_plan("files.refresh", {"fileId": file_id})
-            return (yield Call(lambda: download(link.url, target, progress=progress)))
-
-
-def _file_name(task: TaskHandle, url: str) -> str:
-    from urllib.parse import urlsplit
-
-    suffix = Path(urlsplit(url).path).suffix or ".bin"
-    return f"{task.kind}_{task.id}{suffix}"
+    @plan_method
+    def download(self, url: str | UploadedFile, dest: str | Path, *,
+                 progress: bool | DownloadProgress = False) -> Plan[Path]:
+        """Stream a URL (or an ``UploadedFile``) to ``dest`` (a file or a folder), never whole in
+        memory; returns the path. A file name taken from the URL is reduced to a safe one."""
+        if isinstance(url, UploadedFile):
+            saved = yield from fetch_file(self._client, url.url, dest, url.file_id, progress,
+                                          url.apply)
+        else:
+            saved = yield from fetch_file(self._client, str(url), dest, None, progress)
+        return saved.path

@@ -3,81 +3,84 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...errors import ValidationError
+from ...spec import TtsResult
+from ..effects import Plan, blocking
 from ..handles import TtsTask, task_id_text
-from ..protocol import Plan
-from .base import Resource, voice_id
+from ..lifecycle import create_task
+from ..methods import Mode, plan_method
+from ..options import RequestOptions
+from ..protocol import call
+from ..speech import Speech
+from .base import Resource, VoiceLike, voice_id
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
-class Tts(Resource):
+class Tts(Resource[Mode]):
     """Text to speech."""
 
-    def create(self, text: str, voice: Any, *, lang: str | None = None, **opts: Any) -> Any:
-        """Create a TTS task; returns a :class:`TtsTask` (call ``.wait()`` on it)."""
+    @plan_method
+    def create(self, text: str, voice: VoiceLike, *, lang: str | None = None,
+               options: RequestOptions | None = None) -> Plan[TtsTask[Mode]]:
+        """Create a TTS task of ``text`` spoken by ``voice`` (an ID, a ``Voice`` or a catalog
+        row) in ``lang`` (default: the voice's); returns a :class:`TtsTask` (``.wait()`` on it).
+        A create is never retried once it may have reached the service."""
         if not isinstance(text, str) or not text.strip():
             raise ValidationError("text must be a non-empty string", where="text")
-        plan = self._client._call_plan(
-            "tts.create", {"text": text, "timbreId": voice_id(voice), "lang": lang}, **opts)
-        return self._client._run(self._client._handle(plan, TtsTask))
+        client = self._client
+        task: TtsTask[Mode] = yield from create_task(
+            client, "tts.create", {"text": text, "timbreId": voice_id(voice), "lang": lang},
+            options, lambda task_id, sent, job: TtsTask(client, task_id, created=sent, job=job))
+        return task
 
-    def result(self, task_id: str | int, **opts: Any) -> Any:
-        """The current state of a TTS task."""
-        return self._do("tts.result", {"taskId": task_id_text(task_id)}, opts)
+    @plan_method
+    def result(self, task_id: str | int, *, options: RequestOptions | None = None
+               ) -> Plan[TtsResult]:
+        """The current state of a TTS task (``tts result``)."""
+        state: TtsResult = yield from call("tts.result", {"taskId": task_id_text(task_id)},
+                                           self._client.retry_policy, options or RequestOptions())
+        return state
 
-    def task(self, task_id: str | int) -> TtsTask:
-        """A handle on an existing TTS task."""
+    def task(self, task_id: str | int) -> TtsTask[Mode]:
+        """A handle on an existing TTS task (re-attach by ID, e.g. after a kernel restart)."""
         return TtsTask(self._client, task_id)
 
-    def synthesize(self, text: str, voice: Any, path: str | Path | None = None, *,
+    @plan_method
+    def synthesize(self, text: str, voice: VoiceLike, path: str | Path | None = None, *,
                    lang: str | None = None, timeout: float | None = 600,
-                   progress_bar: bool = False, **opts: Any) -> Any:
+                   progress_bar: bool = False, options: RequestOptions | None = None
+                   ) -> Plan[Speech]:
         """Create, wait and download: returns a :class:`Speech` (path, task) that plays in Jupyter.
 
         >>> client.tts.synthesize("Hello!", voice=voices.iloc[0], path="hello.mp3")
         """
-        return self._client._run(self._synthesize(text, voice, path, lang, timeout,
-                                                  progress_bar, opts))
+        task = yield from Tts.create.plan(self, text, voice, lang=lang, options=options)
+        dest = yield from TtsTask.output.plan(task, path, timeout=timeout,
+                                              progress_bar=progress_bar)
+        return Speech(path=dest, text=text, voice_id=voice_id(voice), task=task.last)
 
-    def _synthesize(self, text: str, voice: Any, path: str | Path | None, lang: str | None,
-                    timeout: float | None, progress_bar: bool, opts: dict[str, Any]) -> Plan[Any]:
-        from ..speech import Speech
-
-        if not isinstance(text, str) or not text.strip():
-            raise ValidationError("text must be a non-empty string", where="text")
-        task = yield from self._client._handle(self._client._call_plan(
-            "tts.create", {"text": text, "timbreId": voice_id(voice), "lang": lang}, **opts),
-            TtsTask)
-        state = yield from task._wait_plan(timeout, None, progress_bar)
-        dest = yield from self._client.files._download_output(task, path, False, state)
-        return Speech(path=dest, text=text, voice_id=voice_id(voice), task=state)
-
-
-    def batch(self, texts: Any, voices: Any, *, out_dir: str | Path | None = None,
-              concurrency: int = 8, timeout: float | None = 600, progress_bar: bool = False,
-              lang: str | None = None) -> Any:
+    @plan_method
+    def batch(self, texts: str | list[str] | Any, voices: VoiceLike | Any, *,
+              out_dir: str | Path | None = None, concurrency: int = 8,
+              timeout: float | None = 600, progress_bar: bool = False,
+              lang: str | None = None) -> Plan[pd.DataFrame]:
         """Synthesize every text with every voice, concurrently; one DataFrame row per clip.
 
-        Failures are rows with ``error`` set, not exceptions. Works from a notebook cell.
+        Each clip goes through the task lifecycle (create, wait, download); at most
+        ``concurrency`` creates are in flight. Failures are rows with ``error`` set, not
+        exceptions. Works from a notebook cell (on a private event loop in a worker thread);
+        the stop button stops every clip and leaves no half-written file.
 
         >>> client.tts.batch("Hello there.", voices.head(3))
         """
-        from ..batch import run_blocking, synthesize_grid
-        from ..clients import AsyncClient, Client
+        from ..batch import run_grid
 
-        def grid(client: AsyncClient) -> Any:
-            return synthesize_grid(client, texts, voices, out_dir=out_dir,
-                                   concurrency=concurrency, timeout=timeout,
-                                   progress_bar=progress_bar, lang=lang)
-
-        if isinstance(self._client, AsyncClient):
-            return grid(self._client)
-        assert isinstance(self._client, Client)
-        sync_client = self._client
-
-        async def run() -> Any:
-            async with sync_client._async_twin() as twin:
-                return await grid(twin)
-
-        return run_blocking(run())
+        settings = self._client.settings
+        frame: pd.DataFrame = yield from blocking(lambda stop: run_grid(
+            settings, texts, voices, out_dir=out_dir, concurrency=concurrency, timeout=timeout,
+            progress_bar=progress_bar, lang=lang, stop=stop))
+        return frame
