@@ -243,7 +243,7 @@ class FakeJob:
     """What the lifecycle hands an observer: the operation, the request and the job's key."""
 
     def __init__(self, i: int) -> None:
-        self.operation, self.request, self.key = TTS, body(i), f"k{i}"
+        self.operation, self.request, self.key = TTS, body(i), f"k{i}"  # a key the user chose
 
 
 class FakeState:

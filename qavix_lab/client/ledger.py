@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["Ledger", "Job", "LedgerObserver", "STATES", "DEFAULT_FOLDER", "canonical_json",
-           "request_key", "ambiguous_create"]
+           "request_key", "service_scope", "ambiguous_create", "open_ledger"]
 
 DEFAULT_FOLDER = ".qavix-ledger"
 FILE_NAME = "ledger.sqlite"
@@ -98,8 +98,10 @@ def canonical_json(request: Mapping[str, Any]) -> str:
                       default=str)
 
 
-def request_key(operation: str, request: Mapping[str, Any], key: str | None = None) -> str:
-    """The stable key of a job: the user's ``key``, else the operation and a hash of the request.
+def request_key(operation: str, request: Mapping[str, Any], key: str | None = None,
+                scope: str = "") -> str:
+    """The stable key of a job: the user's ``key``, else the operation and a hash of the request
+    and the ``scope`` (which service and account: see :func:`service_scope`).
 
     >>> request_key("tts.create", {"text": "Hi", "timbreId": "7"})[:11]
     'tts.create:'
@@ -108,8 +110,15 @@ def request_key(operation: str, request: Mapping[str, Any], key: str | None = No
         if not str(key).strip():
             raise ValidationError("a job key must not be empty", where="key")
         return str(key).strip()
-    digest = hashlib.sha256(f"{operation}\n{canonical_json(request)}".encode()).hexdigest()
-    return f"{operation}:{digest[:24]}"
+    text = f"{scope}\n{operation}\n{canonical_json(request)}"
+    return f"{operation}:{hashlib.sha256(text.encode()).hexdigest()[:24]}"
+
+
+def service_scope(base_url: str, api_key: str) -> str:
+    """Which service and account a job belongs to: the same request sent to another service or
+    with another key is another job. Only a short hash of the key is used, never the key."""
+    account = hashlib.sha256(api_key.encode()).hexdigest()[:12]
+    return f"{base_url.rstrip('/')}#{account}"
 
 
 @dataclass(frozen=True)
@@ -302,21 +311,21 @@ class Ledger:
 
     # -- writing -------------------------------------------------------------------------------
     def plan(self, operation: str, request: Mapping[str, Any], *, key: str | None = None,
-             label: str | None = None, fresh: bool = False) -> Job:
+             label: str | None = None, fresh: bool = False, scope: str = "") -> Job:
         """The job for this request: the latest take already recorded, else a new ``planned`` row.
 
         ``fresh=True`` always starts a new take (a second, deliberately paid run of the same job).
         """
-        return self.plan_many([(operation, request, key, label)], fresh=fresh)[0]
+        return self.plan_many([(operation, request, key, label)], fresh=fresh, scope=scope)[0]
 
     def plan_many(self, items: Iterable[tuple[str, Mapping[str, Any], str | None, str | None]],
-                  *, fresh: bool = False) -> list[Job]:
+                  *, fresh: bool = False, scope: str = "") -> list[Job]:
         """:meth:`plan` for many ``(operation, request, key, label)``, in one transaction."""
         now = time.time()
         keys: list[str] = []
         with self._write() as db:
             for operation, request, key, label in items:
-                rkey = request_key(operation, request, key)
+                rkey = request_key(operation, request, key, scope)
                 latest = db.execute("SELECT job_key, take FROM jobs WHERE request_key = ? "
                                     "ORDER BY take DESC LIMIT 1", (rkey,)).fetchone()
                 if latest is not None and not fresh:
@@ -564,6 +573,19 @@ class Ledger:
         return {row[0]: row[1] for row in rows}
 
 
+def open_ledger(ledger: Ledger | str | os.PathLike[str] | bool | None) -> Ledger:
+    """A ledger from what a caller passed: a :class:`Ledger`, a path, or True/None (the default
+    folder beside the notebook)."""
+    if isinstance(ledger, Ledger):
+        return ledger
+    if ledger is None or ledger is True:
+        return Ledger()
+    if isinstance(ledger, str | os.PathLike):
+        return Ledger(ledger)
+    raise ValidationError(f"ledger= takes a Ledger, a path or True, not {ledger!r}",
+                          where="ledger")
+
+
 def _job(row: sqlite3.Row) -> Job:
     return Job(**{name: row[name] for name in _COLUMNS})
 
@@ -572,20 +594,26 @@ def _job(row: sqlite3.Row) -> Job:
 _FAILED_STATUSES = {2, 10, -1}
 
 
-def ambiguous_create(operation: str, job_key: str, cause: BaseException | str | None,
-                     where: str, *, earlier: bool = False) -> AmbiguousCreate:
-    """The error for a create that may have reached the service, said in words."""
+def ambiguous_create(operation: str, cause: BaseException | str | None, *,
+                     job_key: str | None = None, where: str | None = None,
+                     earlier: bool = False) -> AmbiguousCreate:
+    """The error for a create that may have reached the service, said in words: the task may
+    exist and be charged, and what to do about it (with a ledger, or without one)."""
     if isinstance(cause, BaseException):
-        what = f"{type(cause).__name__}: {cause}".rstrip(": ")
+        what = f"{type(cause).__name__}: {getattr(cause, 'message', cause)}".rstrip(": ")
     else:
         what = cause or "no answer"
     when = "in an earlier run" if earlier else "just now"
-    return AmbiguousCreate(
-        f"the create sent {when} may have reached the service ({what}), but no task ID came "
-        "back: the task may exist and be charged. The job is marked 'unknown' in the ledger "
-        "and is not sent again by itself. If you learn its task ID, call "
-        f"ledger.reconcile({job_key!r}, task_id); to pay for a new task on purpose, run it "
-        "again with fresh=True", operation=operation, where=where, job_key=job_key)
+    text = (f"the create sent {when} may have reached the service ({what}), but no task ID "
+            "came back: the task may exist and be charged. ")
+    if job_key is None:
+        text += ("Creating it again may pay twice; with a ledger (Client(ledger=...)) such a job "
+                 "is kept as 'unknown' and never sent again by itself")
+    else:
+        text += ("The job is marked 'unknown' in the ledger and is not sent again by itself. If "
+                 f"you learn its task ID, call ledger.reconcile({job_key!r}, task_id); to pay for "
+                 "a new task on purpose, run it again with fresh=True")
+    return AmbiguousCreate(text, operation=operation, where=where, job_key=job_key)
 
 
 class LedgerObserver:
@@ -596,8 +624,9 @@ class LedgerObserver:
     :class:`~qavix_lab.errors.AmbiguousCreate`, and only a job never sent is claimed and sent.
     """
 
-    def __init__(self, ledger: Ledger, *, fresh: bool = False) -> None:
+    def __init__(self, ledger: Ledger, *, scope: str = "", fresh: bool = False) -> None:
         self.ledger = ledger
+        self.scope = scope
         self.fresh = fresh
         self._by_task: dict[str, str] = {}
         self._by_job: dict[str, str] = {}
@@ -609,9 +638,19 @@ class LedgerObserver:
         known = self._by_job.get(job.key)
         if known is not None:
             return known
-        record = self.ledger.plan(job.operation, job.request, key=job.key, fresh=self.fresh)
+        from .lifecycle import job_key
+
+        # the lifecycle's own key is a hash of the request: the ledger spells its own, readable
+        # one from the same request; a key the caller chose is kept as is
+        given = None if job.key == job_key(job.operation, job.request) else job.key
+        record = self.ledger.plan(job.operation, job.request, key=given, fresh=self.fresh,
+                                  scope=self.scope)
         self._by_job[job.key] = record.job_key
         return record.job_key
+
+    def job_key_of(self, job: Any) -> str | None:
+        """The ledger's key for a job this observer has seen."""
+        return self._by_job.get(job.key)
 
     def before_create(self, job: Any) -> str | None:
         key = self._job_key(job)
@@ -628,8 +667,8 @@ class LedgerObserver:
             raise QavixError(f"job {key} is being created by another process "
                              f"({record.owner}); run it again once that one is done",
                              operation=job.operation, where=str(self.ledger.path))
-        raise ambiguous_create(job.operation, key, record.error, str(self.ledger.path),
-                               earlier=True)
+        raise ambiguous_create(job.operation, record.error, job_key=key,
+                               where=str(self.ledger.path), earlier=True)
 
     def created(self, job: Any, task_id: str) -> None:
         key = self._job_key(job)
@@ -659,7 +698,7 @@ class LedgerObserver:
             return  # a task this ledger did not create (a handle made from an ID)
         progress = getattr(state, "progress", getattr(state, "process", None))
         if int(status) in _FAILED_STATUSES:
-            from .waiting import failure_reason
+            from .lifecycle import failure_reason
 
             self.ledger.failed(key, failure_reason(state) or f"status {int(status)}",
                                status=int(status))
