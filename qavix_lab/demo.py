@@ -74,6 +74,7 @@ def run_demo(folder: Path, *, quick: bool = False) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
+    from .client import Client
     from .connection import embedded_sandbox
 
     started = time.perf_counter()
@@ -82,7 +83,7 @@ def run_demo(folder: Path, *, quick: bool = False) -> Path:
     sandbox = embedded_sandbox()
     print(f"Qavix sandbox running at {sandbox.url}")
     report = Report(folder)
-    with sandbox.client(output_dir=folder) as client:
+    with Client.for_sandbox(sandbox, output_dir=folder) as client:
         steps: list[tuple[str, Callable[[], str]]] = [
             ("Voice catalog", lambda: catalog_step(client, report)),
             ("A/B synthesis with metrics", lambda: ab_step(client, report)),

@@ -10,6 +10,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .spec.codes import SERVICE_CODES, URL_RULES
+
+_HINTS = {c.error: c.hint for c in SERVICE_CODES}
+
 __all__ = [
     "QavixError", "APIError", "NotLoggedIn", "FeatureDisabled", "LimitReached", "NotFound",
     "ParameterRequired", "RateLimited", "SystemError_", "OperationFailed", "UnknownServiceError",
@@ -91,29 +95,29 @@ class APIError(QavixError):
 
 
 class NotLoggedIn(APIError):
-    hint = "check QAVIX_API_KEY (missing, wrong or revoked key)"
+    hint = _HINTS["NotLoggedIn"]
 
 
 class FeatureDisabled(APIError):
-    hint = "this feature is not enabled for your account"
+    hint = _HINTS["FeatureDisabled"]
 
 
 class LimitReached(APIError):
-    hint = "a quota or balance limit was reached"
+    hint = _HINTS["LimitReached"]
 
 
 class NotFound(APIError):
-    hint = "no such resource, or it belongs to another API key"
+    hint = _HINTS["NotFound"]
 
 
 class ParameterRequired(APIError):
-    hint = "a required request field is missing or invalid"
+    hint = _HINTS["ParameterRequired"]
 
 
 class RateLimited(APIError):
     """Too many requests (code 429 or HTTP 429). ``retry_after`` is in seconds when known."""
 
-    hint = "rate limited; slow down or raise max_retries"
+    hint = _HINTS["RateLimited"]
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
         super().__init__(message, **kw)
@@ -121,28 +125,18 @@ class RateLimited(APIError):
 
 
 class SystemError_(APIError):
-    hint = "a transient server error; retried automatically for reads"
+    hint = _HINTS["SystemError_"]
 
 
 class OperationFailed(APIError):
-    hint = "the service could not complete the operation"
+    hint = _HINTS["OperationFailed"]
 
 
 class UnknownServiceError(APIError):
     """A non-zero code this library does not know."""
 
 
-URL_REASONS: dict[int, tuple[str, str]] = {
-    10020: ("URL_INVALID", "the URL is not well formed"),
-    10021: ("URL_SCHEME_NOT_ALLOWED", "only http and https URLs are allowed"),
-    10022: ("URL_USERINFO_NOT_ALLOWED", "the URL must not contain user:pass@host"),
-    10023: ("URL_HOST_INVALID", "the host name is missing or invalid"),
-    10024: ("URL_HOST_BLOCKED", "localhost, .local and metadata hosts are blocked"),
-    10025: ("URL_HOST_UNRESOLVED", "the host name does not resolve"),
-    10026: ("URL_ADDRESS_BLOCKED", "the host resolves to a private or local address"),
-    10027: ("URL_HOST_NOT_ALLOWED", "the host is not on the service's allow-list"),
-    10028: ("URL_TOO_LONG", "the URL is too long"),
-}
+URL_REASONS: dict[int, tuple[str, str]] = {r.code: (r.reason, r.explanation) for r in URL_RULES}
 
 
 class URLRejected(APIError):
@@ -157,16 +151,7 @@ class URLRejected(APIError):
         return f"{self.reason}: {self.explanation}. Upload local files with client.files.upload()"
 
 
-_CODE_CLASSES: dict[int, type[APIError]] = {
-    4001: NotLoggedIn,
-    4002: FeatureDisabled,
-    4003: LimitReached,
-    4004: NotFound,
-    4005: ParameterRequired,
-    429: RateLimited,
-    5000: SystemError_,
-    5001: OperationFailed,
-}
+_CODE_CLASSES: dict[int, type[APIError]] = {c.code: globals()[c.error] for c in SERVICE_CODES}
 
 
 def error_for_code(code: int) -> type[APIError]:

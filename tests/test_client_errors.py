@@ -115,3 +115,18 @@ def test_redact_hides_registered_and_pattern_secrets():
 def test_task_ids_are_checked_before_sending(client, bad):
     with pytest.raises(errors.ValidationError, match="task ID"):
         client.tasks.get(bad)
+
+
+def test_error_classes_come_from_the_spec_code_table():
+    from qavix_lab.spec.codes import SERVICE_CODES, URL_RULES
+
+    for row in SERVICE_CODES:
+        cls = errors.error_for_code(row.code)
+        assert cls.__name__ == row.error and cls.hint == row.hint
+    for rule in URL_RULES:
+        assert errors.error_for_code(rule.code) is errors.URLRejected
+        assert errors.URLRejected("x", code=rule.code).reason == rule.reason
+    coded = {c for c in vars(errors).values() if isinstance(c, type)
+             and issubclass(c, errors.APIError) and c.__module__ == errors.__name__}
+    table = {errors.error_for_code(row.code) for row in SERVICE_CODES}
+    assert coded - table == {errors.APIError, errors.URLRejected, errors.UnknownServiceError}

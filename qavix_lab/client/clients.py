@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
 
@@ -33,6 +33,17 @@ if TYPE_CHECKING:
     from ..tables import CatalogCache
 
 T = TypeVar("T")
+C = TypeVar("C", bound="BaseClient[Any]")
+
+
+class SandboxLike(Protocol):
+    """What a client needs of a sandbox (the client never imports the sandbox)."""
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def api_key(self) -> str: ...
 DEFAULT_HTTP_TIMEOUT = httpx.Timeout(30.0, connect=10.0)  # per request to the API
 CATALOG_TTL = 600.0
 
@@ -180,6 +191,14 @@ class BaseClient(Bound[Mode]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, api_key='***')"
+
+    @classmethod
+    def for_sandbox(cls: type[C], sandbox: SandboxLike, **settings: Any) -> C:
+        """A client for a running sandbox (its URL and key): ``Client.for_sandbox(sb)``.
+
+        ``settings`` are the constructor's keywords (``output_dir``, ``poll_schedule``, ...).
+        """
+        return cls(sandbox.api_key, base_url=sandbox.url, **settings)
 
     @plan_method
     def call(self, name: str, fields: Mapping[str, Any] | None = None, *,

@@ -8,7 +8,7 @@ earlier, in this process or another). With :class:`AsyncClient` every method ret
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from ..errors import QavixError, ValidationError
 from ..spec import TaskState, TaskStatus, TtsResult
@@ -21,6 +21,7 @@ from .protocol import call
 from .waiting import DEFAULT_WAIT_TIMEOUT, ProgressCallback, Watch, wait_for
 
 if TYPE_CHECKING:
+    from ..transcripts import Timeline
     from .clients import BaseClient
 
 S = TypeVar("S", bound=TaskState)
@@ -119,7 +120,7 @@ class VideoTask(TaskHandle[Mode, VideoTaskState]):
     kind = "video"
 
     @plan_method
-    def transcripts(self) -> Plan[Any]:
+    def transcripts(self) -> Plan[tuple[Timeline, Timeline]]:
         """Source and translated :class:`~qavix_lab.transcripts.Timeline` of a finished task
         (queried first when not seen yet)."""
         from ..transcripts import from_task

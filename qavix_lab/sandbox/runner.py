@@ -55,11 +55,6 @@ class Sandbox:
         """Move the sandbox's clock (links, credentials and TTS tasks age)."""
         self.app.world.advance(seconds)
 
-    def client(self, **kw: Any) -> Any:
-        from ..client import Client
-
-        return Client(self.api_key, base_url=self.url, **kw)
-
     def __repr__(self) -> str:
         state = "running" if self._thread and self._thread.is_alive() else "stopped"
         return f"<Sandbox {self.url} {state}>"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Any, TypeVar
 
-from ..errors import ValidationError
+from .. import errors  # as a module: errors itself imports this package's code table
 
 E = TypeVar("E", bound=IntEnum)
 
@@ -44,5 +44,5 @@ def coerce(cls: type[E], value: Any, where: str) -> E:
         member = next((m for m in cls if m.value == value), None)
     if member is None:
         names = ", ".join(f"{m.name}={m.value}" for m in cls)
-        raise ValidationError(f"{value!r} is not a {cls.__name__} ({names})", where=where)
+        raise errors.ValidationError(f"{value!r} is not a {cls.__name__} ({names})", where=where)
     return member

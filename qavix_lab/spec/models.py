@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo
 
-from ..errors import MalformedResponse
+from .. import errors  # as a module: errors itself imports this package's code table
 
 SERVICE_TZ = ZoneInfo("Asia/Shanghai")
 SERVICE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -118,7 +118,7 @@ class Model:
     @classmethod
     def from_json(cls: type[M], data: Any, *, where: str = "result") -> M:
         if not isinstance(data, dict):
-            raise MalformedResponse(
+            raise errors.MalformedResponse(
                 f"expected an object for {cls.__name__}, got {type(data).__name__}", where=where
             )
         values: dict[str, Any] = {}
@@ -138,7 +138,7 @@ class Model:
                 else:
                     values[f.name] = _CONVERTERS[f.metadata["kind"]](raw)
             except (TypeError, ValueError) as exc:
-                raise MalformedResponse(
+                raise errors.MalformedResponse(
                     f"field {wire_name!r} has an unexpected value {raw!r}: {exc}",
                     where=f"{where}.{wire_name}",
                 ) from None

@@ -20,10 +20,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def sandbox_cell(tts_seconds: float = 1.0) -> str:
     """The first cell: a sandbox in the kernel, a client, and its English voices."""
     return ("import json\n"
+            "from qavix_lab.client import Client\n"
             "from qavix_lab.sandbox import Sandbox\n"
             "from qavix_lab.tables import filter_voices\n"
             f"sandbox = Sandbox(tts_seconds={tts_seconds}).start()\n"
-            "client = sandbox.client()\n"
+            "client = Client.for_sandbox(sandbox)\n"
             "english = client.voices.frame(lang='en', enabled_only=True)")
 
 
