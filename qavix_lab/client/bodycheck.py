@@ -41,15 +41,17 @@ def looks_like_page(head: bytes) -> bool:
     return bool(_PAGE_START.match(head[:64]))
 
 
-def check_head(head: bytes, content_type: str | None, dest: Path, *, where: str) -> None:
+def check_head(head: bytes, content_type: str | None, dest: Path, *, where: str,
+               from_start: bool = True) -> None:
     """Refuse a body that is a page (HTML, JSON, XML) or does not open like a ``dest`` file.
 
-    Only files whose suffix names a known media kind are checked for their signature; any other
-    file is refused only when it is plainly a page.
+    Only files whose suffix names a known media kind are checked for their signature, and only
+    ``from_start`` (a resumed body starts mid-file); any other is refused only when it is
+    plainly a page.
     """
     kind = (content_type or "").split(";")[0].strip().lower()
     suffix = dest.suffix.lower()
-    signatures = _MAGIC.get(suffix)
+    signatures = _MAGIC.get(suffix) if from_start else None
     opens_right = signatures is not None and any(
         head[offset:offset + len(magic)] == magic for offset, magic in signatures)
     if opens_right:
