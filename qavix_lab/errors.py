@@ -18,7 +18,7 @@ __all__ = [
     "QavixError", "APIError", "NotLoggedIn", "FeatureDisabled", "LimitReached", "NotFound",
     "ParameterRequired", "RateLimited", "SystemError_", "OperationFailed", "UnknownServiceError",
     "URLRejected", "TransportError", "ConnectError", "TimeoutError_", "MalformedResponse",
-    "GatewayError",
+    "GatewayError", "AmbiguousCreate",
     "ValidationError", "TaskError", "TaskFailed", "TaskViolation", "TaskDeleted", "WaitTimeout",
     "UnknownTaskStatus", "MediaError", "AudioError", "TranscriptFormatError", "UploadError",
     "LinkExpired", "error_for_code", "redact",
@@ -172,6 +172,15 @@ class ConnectError(TransportError):
 
 class TimeoutError_(TransportError):
     """No answer in time. The request may or may not have reached the service."""
+
+
+class AmbiguousCreate(TransportError):
+    """A create may have reached the service, but no task ID came back: the task may exist and
+    be charged. It is never sent again by itself; ``job_key`` names it in the ledger."""
+
+    def __init__(self, message: str, *, job_key: str | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.job_key = job_key
 
 
 class MalformedResponse(QavixError):

@@ -68,9 +68,10 @@ def test_read_timeout_on_create_never_makes_a_second_task(sandbox, voice_id):
     with make_client(sandbox, timeout=0.5, max_retries=3) as c:
         before = len(sandbox.world.tasks_of(sandbox.api_key))
         sandbox.faults.inject("slow_after", operation="tts.create", delay=1.5)
-        with pytest.raises(errors.TimeoutError_) as info:
+        with pytest.raises(errors.AmbiguousCreate) as info:
             c.tts.create("Accepted, then silence.", voice_id)
-        assert "may have been received" in str(info.value)
+        assert "may exist and be charged" in str(info.value)
+        assert isinstance(info.value.__cause__, errors.TimeoutError_)
     assert len(sandbox.world.tasks_of(sandbox.api_key)) == before + 1
 
 

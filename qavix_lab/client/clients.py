@@ -21,6 +21,7 @@ from ..errors import QavixError, register_secret
 from ..spec import DEFAULT_BASE_URL
 from .drivers import AsyncDriver, SyncDriver
 from .effects import Plan
+from .ledger import Ledger, LedgerObserver, open_ledger, service_scope
 from .lifecycle import JobObserver, NoObserver
 from .methods import Async, Bound, Mode, Sync, plan_method
 from .options import RequestOptions
@@ -61,6 +62,10 @@ class Settings:
     observer: JobObserver
     durations: TaskDurations = field(default_factory=TaskDurations)
     catalog: CatalogCache | None = None
+
+    def scope(self) -> str:
+        """Which service and account this client's jobs belong to (for a ledger's job keys)."""
+        return service_scope(self.base_url, self.api_key)
 
     def http_kwargs(self) -> dict[str, Any]:
         return {
@@ -104,6 +109,7 @@ class BaseClient(Bound[Mode]):
         output_dir: str | Path | None = None,
         catalog_ttl: float = CATALOG_TTL,
         observer: JobObserver | None = None,
+        ledger: Ledger | str | os.PathLike[str] | bool | None = None,
         max_connections: int = 100,
         settings: Settings | None = None,
     ) -> None:
@@ -111,10 +117,17 @@ class BaseClient(Bound[Mode]):
         service), ``timeout`` per request, ``max_retries`` of transient failures,
         ``poll_schedule`` of waits, ``output_dir`` for downloads without a destination,
         ``catalog_ttl`` seconds the voice catalog is cached, ``observer`` told about every task
-        (a ledger), ``max_connections`` to the API; ``settings`` shares another client's."""
+        (a ledger), ``ledger`` to record every task-creating call in a :class:`Ledger` (a
+        ledger, a path, or True for ``.qavix-ledger/`` here), ``max_connections`` to the API;
+        ``settings`` shares another client's."""
         self._client = self
+        if ledger is not None and ledger is not False and observer is not None:
+            raise QavixError("give either observer= or ledger=, not both")
         self.settings = settings or _settings(api_key, base_url, timeout, max_retries,
                                               poll_schedule, output_dir, catalog_ttl, observer)
+        if ledger is not None and ledger is not False:
+            self.settings.observer = LedgerObserver(open_ledger(ledger),
+                                                    scope=self.settings.scope())
         limits = httpx.Limits(max_connections=max_connections,
                               max_keepalive_connections=max_connections)
         self._connect(limits, max_connections)
@@ -160,6 +173,12 @@ class BaseClient(Bound[Mode]):
     @property
     def observer(self) -> JobObserver:
         return self.settings.observer
+
+    @property
+    def ledger(self) -> Ledger | None:
+        """The :class:`Ledger` recording this client's tasks, if any: ``client.ledger.frame()``."""
+        observer = self.settings.observer
+        return observer.ledger if isinstance(observer, LedgerObserver) else None
 
     @property
     def catalog_cache(self) -> CatalogCache:

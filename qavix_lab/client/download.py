@@ -11,10 +11,13 @@ inside ``dest``. An expired link (HTTP 403, 410, or S3's ``ExpiredToken``) raise
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
+import random
 import re
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,7 +26,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from ..errors import GatewayError, LinkExpired, QavixError, ValidationError
+from ..errors import (
+    GatewayError,
+    LinkExpired,
+    MalformedResponse,
+    QavixError,
+    RateLimited,
+    TransportError,
+    ValidationError,
+)
+from .bodycheck import HEAD_BYTES, check_head, check_length, total_length
 from .effects import Plan, blocking
 from .protocol import call
 
@@ -35,6 +47,7 @@ if TYPE_CHECKING:
 MiB = 1024 * 1024
 DownloadProgress = Callable[[int, int | None], None]  # (bytes so far, total if known)
 DOWNLOAD_TIMEOUT = 60.0  # seconds per read of a download
+DOWNLOAD_RETRIES = 4  # retries of a download broken off, cut short or answered by a page
 MAX_NAME = 120
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"|?*\\/]")
 
@@ -98,8 +111,15 @@ def download(url: str, dest: str | os.PathLike[str], *, client: httpx.Client | N
 
 def save(url: str, dest: str | os.PathLike[str], *, http: httpx.Client | None = None,
          progress: bool | DownloadProgress | None = None, chunk_size: int = MiB,
-         stop: threading.Event | None = None) -> Saved:
-    """The one download: :func:`download`, plus the checksum, and ``stop`` to abort it."""
+         stop: threading.Event | None = None, retries: int = DOWNLOAD_RETRIES) -> Saved:
+    """The one download: :func:`download`, plus the checksum, and ``stop`` to abort it.
+
+    A broken connection, a gateway's 5xx or 429, a body cut short or a page in place of the file
+    is retried ``retries`` times with backoff, resuming with an HTTP ``Range`` from the bytes
+    already on disk. A body without a length is confirmed whole by asking for what follows it.
+    The ``.part`` file is renamed into place only once the length and the kind of file check
+    out (see :mod:`.bodycheck`).
+    """
     import httpx
 
     target = target_path(dest, url)
@@ -107,18 +127,75 @@ def save(url: str, dest: str | os.PathLike[str], *, http: httpx.Client | None = 
     session = httpx.Client(follow_redirects=True, timeout=DOWNLOAD_TIMEOUT) if own else http
     assert session is not None
     try:
-        with _transport_errors(url), session.stream("GET", url) as response:
-            if response.status_code >= 400:
-                raise _failure(response, response.read(), url)
-            with _PartialFile(target, response, progress) as out:
-                for chunk in response.iter_bytes(chunk_size):
-                    if stop is not None and stop.is_set():
-                        raise QavixError("the download was stopped", where=str(target))
-                    out.write(chunk)
-            return Saved(target, out.sha256.hexdigest(), out.done)
+        with _PartialFile(target, progress) as out:
+            attempt = 0
+            while True:
+                try:
+                    if _fetch_into(session, url, out, chunk_size, stop):
+                        return Saved(target, out.sha256.hexdigest(), out.done)
+                except (TransportError, MalformedResponse, RateLimited) as error:
+                    if attempt >= retries:
+                        raise
+                    attempt += 1
+                    wait = error.retry_after if isinstance(error, RateLimited) else None
+                    delay = wait or _backoff(attempt)
+                    if stop is not None and stop.wait(min(delay, 30.0)):
+                        raise QavixError("the download was stopped", where=str(target)) from None
+                    if stop is None:
+                        time.sleep(min(delay, 30.0))
     finally:
         if own:
             session.close()
+
+
+def _backoff(attempt: int) -> float:
+    ceiling = min(4.0, 0.25 * 2.0**attempt)
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+def _fetch_into(session: httpx.Client, url: str, out: _PartialFile, chunk_size: int,
+                stop: threading.Event | None) -> bool:
+    """One request for the bytes not on disk yet; True once the file is known to be whole."""
+    where = _public(url)
+    resuming = out.done > 0
+    headers = {"Range": f"bytes={out.done}-"} if resuming else {}
+    with _transport_errors(url), session.stream("GET", url, headers=headers) as response:
+        status = response.status_code
+        if status == 416 and resuming:  # nothing follows the bytes we have: the file is whole
+            check_length(out.done, out.expected, where=where)
+            return True
+        if status >= 400:
+            raise _failure(response, response.read(), url)
+        restarted = resuming and (status != 206 or not response.headers.get(
+            "content-range", "").startswith(f"bytes {out.done}-"))
+        first_read = out.done if restarted and out.confirming else None
+        if restarted:
+            out.restart()  # the server sent the file from its start again
+        out.expect(total_length(status, response.headers))
+        kind = response.headers.get("content-type")
+        whole = out.done == 0  # the body starts at the file's first byte
+        head, checked = b"", False
+        for chunk in response.iter_bytes(chunk_size):
+            if stop is not None and stop.is_set():
+                raise QavixError("the download was stopped", where=str(out.path))
+            if not checked:
+                head += chunk[:HEAD_BYTES - len(head)]
+                checked = len(head) >= HEAD_BYTES
+                if checked:
+                    check_head(head, kind, out.path, where=where, from_start=whole)
+            out.write(chunk)
+        if not checked:
+            check_head(head, kind, out.path, where=where, from_start=whole)
+    if out.expected is not None:
+        check_length(out.done, out.expected, where=where)
+        return True
+    if first_read is not None:  # the server cannot resume: two whole reads must agree
+        if out.done != first_read:
+            raise MalformedResponse(f"the download came as {first_read} then {out.done} "
+                                    "bytes, without a length to tell which is whole", where=where)
+        return True
+    out.confirming = True  # no length given: ask for what follows, to be sure it was all
+    return False
 
 
 def fetch_file(client: BaseClient[Any], url: str, dest: str | os.PathLike[str],
@@ -149,8 +226,20 @@ def _failure(response: httpx.Response, body: bytes, url: str) -> QavixError:
     if status in (403, 410) or (status == 400 and b"ExpiredToken" in body[:4096]):
         return LinkExpired("the download link has expired or was revoked; ask for a fresh one "
                            "(url refresh)", http_status=status, where=_public(url))
+    if status == 429:
+        wait = response.headers.get("retry-after", "")
+        return RateLimited("the download was rate limited", code=429, http_status=status,
+                           where=_public(url), retry_after=float(wait) if _number(wait) else None)
     kind = GatewayError if status >= 500 else QavixError
     return kind(f"the download failed with HTTP {status}", http_status=status, where=_public(url))
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 @contextmanager
@@ -166,27 +255,41 @@ def _transport_errors(url: str) -> Iterator[None]:
 
 
 class _PartialFile:
-    """A hidden ``.name.<id>.part`` file beside the destination, renamed into place on success."""
+    """A hidden ``.name.<pid>-<id>.part`` file beside the destination, kept across the retries
+    of one download, renamed into place on success and removed on failure. Parts left by
+    processes that died (a killed kernel) are removed on the next download of the same file."""
 
-    def __init__(self, target: Path, response: httpx.Response,
-                 progress: bool | DownloadProgress | None) -> None:
+    def __init__(self, target: Path, progress: bool | DownloadProgress | None) -> None:
         self.path = target
-        self._temp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
-        length = response.headers.get("content-length")
-        self._total = int(length) if length and length.isdigit() and not response.headers.get(
-            "content-encoding") else None
-        self._report = _reporter(progress, self._total, target.name)
+        self._temp = target.with_name(f".{target.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part")
+        self._progress = progress
+        self._report: Callable[[int | None], None] | None = None
+        self.expected: int | None = None  # the whole file's size, once a response tells it
+        self.confirming = False  # a body without a length was read; its end is being confirmed
         self.done = 0
         self.sha256 = hashlib.sha256()
 
     def __enter__(self) -> _PartialFile:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            _remove_orphans(self.path)
             self._file = open(self._temp, "wb")  # noqa: SIM115 - closed in __exit__
         except OSError as e:
             raise QavixError(f"cannot write the download: {e.strerror or e}",
                              where=str(self.path)) from e
         return self
+
+    def expect(self, total: int | None) -> None:
+        if total is not None:
+            self.expected = total
+        if self._report is None:
+            self._report = _reporter(self._progress, self.expected, self.path.name)
+
+    def restart(self) -> None:
+        """Throw away the bytes so far (the server did not resume where they end)."""
+        self._file.seek(0)
+        self._file.truncate()
+        self.done, self.sha256, self.confirming = 0, hashlib.sha256(), False
 
     def write(self, chunk: bytes) -> None:
         try:
@@ -207,6 +310,24 @@ class _PartialFile:
             os.replace(self._temp, self.path)
         else:
             self._temp.unlink(missing_ok=True)
+
+
+def _remove_orphans(target: Path) -> None:
+    """Remove the ``.part`` files of ``target`` whose process is gone."""
+    for part in target.parent.glob(f".{glob.escape(target.name)}.*.part"):
+        pid = part.name[len(target.name) + 2:].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            part.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _reporter(progress: bool | DownloadProgress | None, total: int | None,

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import orjson
 
 from ..errors import (
+    AmbiguousCreate,
     ConnectError,
     MalformedResponse,
     QavixError,
@@ -133,10 +134,26 @@ def create_task(client: BaseClient[Any], name: str, fields: Mapping[str, Any],
                                     "and be charged: look for it before creating it again",
                                     operation=name, where="result.taskId")
     except QavixError as error:
-        observer.create_failed(job, error, maybe_created(error))
+        maybe = maybe_created(error)
+        observer.create_failed(job, error, maybe)
+        if maybe and not isinstance(error, AmbiguousCreate):
+            raise _ambiguous(observer, job, error) from error
+        raise
+    except BaseException:  # stopped (the stop button, a cancelled batch) with the create out
+        observer.create_failed(job, TransportError("stopped while the create was on its way",
+                                                   operation=name), True)
         raise
     observer.created(job, created.task_id)
     return make(created.task_id, sent, job)
+
+
+def _ambiguous(observer: JobObserver, job: Job, error: QavixError) -> AmbiguousCreate:
+    """The create's error told in words: the task may exist and be charged, and what to do."""
+    from .ledger import LedgerObserver, ambiguous_create
+
+    key = observer.job_key_of(job) if isinstance(observer, LedgerObserver) else None
+    where = str(observer.ledger.path) if isinstance(observer, LedgerObserver) else None
+    return ambiguous_create(job.operation, error, job_key=key, where=where)
 
 
 # --- what a status means ----------------------------------------------------------------------

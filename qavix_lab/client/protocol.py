@@ -62,7 +62,8 @@ def is_retryable(op: Operation, error: QavixError) -> bool:
         return True
     if op.creates_task:
         return False
-    if isinstance(error, TransportError | GatewayError):
+    # an HTML page or cut-off JSON where a WebResult was due is a gateway's doing: read again
+    if isinstance(error, TransportError | MalformedResponse):
         return True
     return error.code in (5000, 5001)
 

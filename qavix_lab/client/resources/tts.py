@@ -19,6 +19,8 @@ from .base import Resource, VoiceLike, voice_id
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ..batch import LedgerChoice
+
 
 class Tts(Resource[Mode]):
     """Text to speech."""
@@ -67,13 +69,20 @@ class Tts(Resource[Mode]):
     def batch(self, texts: str | list[str] | Any, voices: VoiceLike | Any, *,
               out_dir: str | Path | None = None, concurrency: int = 8,
               timeout: float | None = 600, progress_bar: bool = False,
-              lang: str | None = None) -> Plan[pd.DataFrame]:
+              lang: str | None = None, ledger: LedgerChoice = None, fresh: bool = False
+              ) -> Plan[pd.DataFrame]:
         """Synthesize every text with every voice, concurrently; one DataFrame row per clip.
 
         Each clip goes through the task lifecycle (create, wait, download); at most
-        ``concurrency`` creates are in flight. Failures are rows with ``error`` set, not
-        exceptions. Works from a notebook cell (on a private event loop in a worker thread);
-        the stop button stops every clip and leaves no half-written file.
+        ``concurrency`` clips are in flight, from create to downloaded file. Failures are rows
+        with ``error`` set, not exceptions. Works from a notebook cell (on a private event loop
+        in a worker thread); the stop button stops every clip and leaves no half-written file.
+
+        Every clip is recorded in a ledger (``ledger``: a :class:`Ledger` or a path; by default
+        the client's, else ``.qavix-ledger/`` beside the notebook; ``False`` for none). Running
+        the same call again, after a kernel restart too, re-attaches to the tasks already
+        created, skips the files already verified and creates only what was never sent;
+        ``fresh=True`` pays for a new take of every clip on purpose.
 
         >>> client.tts.batch("Hello there.", voices.head(3))
         """
@@ -82,5 +91,5 @@ class Tts(Resource[Mode]):
         settings = self._client.settings
         frame: pd.DataFrame = yield from blocking(lambda stop: run_grid(
             settings, texts, voices, out_dir=out_dir, concurrency=concurrency, timeout=timeout,
-            progress_bar=progress_bar, lang=lang, stop=stop))
+            progress_bar=progress_bar, lang=lang, stop=stop, ledger=ledger, fresh=fresh))
         return frame

@@ -1,0 +1,128 @@
+"""Downloads and polls recover from a faulty network, and never save a page or half a file."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import httpx
+import pytest
+from support import FAST_POLL, make_client
+
+from qavix_lab.client import Client
+from qavix_lab.client.download import save
+from qavix_lab.errors import MalformedResponse, QavixError
+from qavix_lab.sandbox.faultproxy import FaultProxy
+
+
+@pytest.fixture(scope="module")
+def finished(sandbox):
+    """A finished TTS task's file: (sandbox URL, SHA-256 of its bytes)."""
+    with make_client(sandbox) as client:
+        voice = client.voices.list()[0].id
+        state = client.tts.create("A file to fetch.", voice).wait()
+    url = state.dest_file_tmp_url
+    return url, hashlib.sha256(httpx.get(url).content).hexdigest()
+
+
+@pytest.fixture
+def proxy(sandbox):
+    with FaultProxy(sandbox.url.removesuffix("/qavix"), retry_after=0.05) as p:
+        yield p
+
+
+def through(proxy, sandbox, url: str) -> str:
+    return url.replace(sandbox.url.removesuffix("/qavix"), proxy.url)
+
+
+def parts(folder) -> list[str]:
+    return [p.name for p in folder.iterdir() if p.name.endswith(".part")]
+
+
+@pytest.mark.parametrize("fault", ["truncated", "html200", "drop_before", "drop_after",
+                                   "http5xx", "http429"])
+def test_a_faulty_download_is_retried_into_the_exact_file(sandbox, proxy, finished, tmp_path,
+                                                          fault):
+    url, digest = finished
+    proxy.inject(fault, operation="download")
+    saved = save(through(proxy, sandbox, url), tmp_path / "clip.mp3")
+    assert saved.sha256 == digest == hashlib.sha256(saved.path.read_bytes()).hexdigest()
+    assert parts(tmp_path) == []
+    assert proxy.counts().injected == {fault: 1}
+
+
+def test_a_body_cut_without_a_length_is_resumed_with_a_range(sandbox, proxy, finished, tmp_path):
+    url, digest = finished
+    proxy.inject("truncated", operation="download")
+    seen: list[str | None] = []
+    with httpx.Client(event_hooks={"request": [lambda r: seen.append(r.headers.get("range"))]}
+                      ) as http:
+        saved = save(through(proxy, sandbox, url), tmp_path / "clip.mp3", http=http)
+    assert saved.sha256 == digest
+    # the whole file asked once, then what follows the half that came (its 206 tells the size)
+    assert seen == [None, f"bytes={saved.size // 2}-"]
+
+
+def test_a_body_without_a_length_is_confirmed_whole_before_it_is_kept(tmp_path):
+    audio = b"ID3" + bytes(range(256)) * 8
+    asked: list[str | None] = []
+
+    def server(request: httpx.Request) -> httpx.Response:
+        asked.append(request.headers.get("range"))
+        if request.headers.get("range"):
+            return httpx.Response(416)
+        return httpx.Response(200, stream=httpx.ByteStream(audio),  # no Content-Length
+                              headers={"content-type": "audio/mpeg"})
+
+    with httpx.Client(transport=httpx.MockTransport(server)) as http:
+        saved = save("http://files.test/a.mp3", tmp_path / "a.mp3", http=http)
+    assert saved.path.read_bytes() == audio
+    assert asked == [None, f"bytes={len(audio)}-"]
+
+
+def test_a_page_is_never_saved_as_media(sandbox, proxy, finished, tmp_path):
+    url, _ = finished
+    proxy.inject("html200", count=10, operation="download")
+    with pytest.raises(MalformedResponse, match="text/html") as caught:
+        save(through(proxy, sandbox, url), tmp_path / "clip.mp3", retries=2)
+    assert "clip.mp3" in str(caught.value) or "files/" in str(caught.value)
+    assert list(tmp_path.iterdir()) == []  # neither the file nor a .part
+
+
+def test_parts_left_by_a_dead_process_are_removed(sandbox, finished, tmp_path):
+    url, _ = finished
+    dead = tmp_path / ".clip.mp3.999999999-abcdef12.part"
+    alive = tmp_path / f".clip.mp3.{os.getppid()}-abcdef12.part"
+    dead.write_bytes(b"half")
+    alive.write_bytes(b"another process is writing this one")
+    save(url, tmp_path / "clip.mp3")
+    assert not dead.exists() and alive.exists()
+
+
+def test_the_stop_event_ends_the_retries(sandbox, proxy, finished, tmp_path):
+    import threading
+
+    url, _ = finished
+    stop = threading.Event()
+    stop.set()
+    proxy.inject("http5xx", count=10, operation="download")
+    with pytest.raises(QavixError, match="stopped"):
+        save(through(proxy, sandbox, url), tmp_path / "clip.mp3", stop=stop)
+    assert parts(tmp_path) == []
+
+
+def test_a_task_waits_and_downloads_through_a_faulty_network(sandbox, proxy, tmp_path):
+    with make_client(sandbox) as direct:
+        voice = direct.voices.list()[0].id
+    with Client(sandbox.api_key, base_url=proxy.url + "/qavix", max_retries=4,
+                poll_schedule=FAST_POLL) as client:
+        task = client.tts.create("Through the storm.", voice)
+        proxy.inject("html200", operation="tts.result")
+        proxy.inject("truncated", operation="tts.result")
+        proxy.inject("html200", operation="download")
+        state = task.wait()
+        path = task.download(tmp_path / "storm.mp3")
+    assert state.status == 1 and path.read_bytes()[:3] in (b"ID3", b"\xff\xfb\x90"[:3])
+    injected = proxy.counts().by_operation
+    assert injected["tts.result"] == {"html200": 1, "truncated": 1}
+    assert injected["download"] == {"html200": 1}

@@ -1,0 +1,137 @@
+"""A batch run again resumes: no task paid twice, no result lost, ambiguous creates told."""
+
+from __future__ import annotations
+
+import pytest
+from support import make_client
+
+from qavix_lab.client import Client
+from qavix_lab.client.ledger import Ledger
+from qavix_lab.errors import AmbiguousCreate
+from qavix_lab.sandbox.faultproxy import FaultProxy
+
+TEXTS = ["Resume one.", "Resume two.", "Resume three."]
+
+
+def tasks(sandbox) -> int:
+    return len(sandbox.world.tasks_of(sandbox.api_key))
+
+
+@pytest.fixture
+def book(tmp_path):
+    ledger = Ledger(tmp_path / "ledger")
+    yield ledger
+    ledger.close()
+
+
+def test_running_the_same_batch_again_pays_nothing_and_returns_the_same_files(
+        sandbox, client, voice_id, book, tmp_path):
+    before = tasks(sandbox)
+    first = client.tts.batch(TEXTS, voice_id, out_dir=tmp_path / "out", ledger=book)
+    assert first["error"].isna().all() and tasks(sandbox) == before + 3
+    assert list(first["ledger_state"]) == ["verified"] * 3
+    frame = book.frame()
+    assert list(frame["state"]) == ["verified"] * 3
+    assert set(frame["task_id"]) == set(first["task_id"])
+    again = client.tts.batch(TEXTS, voice_id, out_dir=tmp_path / "out", ledger=book)
+    assert tasks(sandbox) == before + 3
+    assert list(again["audio_path"]) == list(first["audio_path"])
+    assert list(again["task_id"]) == list(first["task_id"])
+    # a lost file is fetched again from the same task
+    lost = first["audio_path"].iloc[1]
+    (tmp_path / "out" / lost.rsplit("/", 1)[-1]).unlink()
+    third = client.tts.batch(TEXTS, voice_id, out_dir=tmp_path / "out", ledger=book)
+    assert tasks(sandbox) == before + 3 and third["error"].isna().all()
+    assert book.get(third["job_key"].iloc[1]).output_intact()
+
+
+def test_tasks_created_before_a_crash_are_reattached(sandbox, voice_id, book, tmp_path):
+    # an earlier kernel created two of the clips, then died before waiting for them
+    with make_client(sandbox, ledger=book) as earlier:
+        made = [earlier.tts.create(text, voice_id).id for text in TEXTS[:2]]
+    assert [j.state for j in book.jobs()] == ["created", "created"]
+    before = tasks(sandbox)
+    with make_client(sandbox, ledger=book) as client:
+        frame = client.tts.batch(TEXTS, voice_id, out_dir=tmp_path / "out")
+    assert tasks(sandbox) == before + 1  # only the clip never sent
+    assert list(frame["task_id"][:2]) == made and frame["error"].isna().all()
+    assert client.ledger is book
+
+
+def test_an_ambiguous_create_is_unknown_never_resent_and_reconciled(sandbox, voice_id, book,
+                                                                    tmp_path):
+    origin = sandbox.url.removesuffix("/qavix")
+    with FaultProxy(origin) as proxy, Client(sandbox.api_key, base_url=proxy.url + "/qavix",
+                                             max_retries=0) as client:
+        proxy.inject("drop_after", operation="tts.create")
+        first = client.tts.batch(TEXTS[:1], voice_id, out_dir=tmp_path / "out", ledger=book)
+        assert first["error_type"].iloc[0] == "AmbiguousCreate"
+        assert "may exist and be charged" in first["error"].iloc[0]
+        assert first["ledger_state"].iloc[0] == "unknown"
+        again = client.tts.batch(TEXTS[:1], voice_id, out_dir=tmp_path / "out", ledger=book)
+        assert again["error_type"].iloc[0] == "AmbiguousCreate"
+        assert "earlier run" in again["error"].iloc[0]
+        assert proxy.counts().tasks_created == 1 and proxy.counts().lost_creates == 1
+        # the task ID turns up (here: the proxy saw it): the ledger takes it, the batch goes on
+        (_, _, task_id), = proxy.created_tasks()
+        book.reconcile(first["job_key"].iloc[0], task_id)
+        done = client.tts.batch(TEXTS[:1], voice_id, out_dir=tmp_path / "out", ledger=book)
+        assert done["error"].isna().all() and done["task_id"].iloc[0] == task_id
+        assert proxy.counts().tasks_created == 1
+
+
+def test_a_single_create_that_may_have_landed_says_so(sandbox, voice_id, book):
+    origin = sandbox.url.removesuffix("/qavix")
+    with FaultProxy(origin) as proxy, Client(sandbox.api_key, base_url=proxy.url + "/qavix",
+                                             ledger=book) as client:
+        proxy.inject("truncated", operation="tts.create")
+        with pytest.raises(AmbiguousCreate) as caught:
+            client.tts.create("Cut in half.", voice_id)
+        assert caught.value.job_key == book.jobs()[0].job_key
+        assert "reconcile" in str(caught.value) and book.jobs()[0].state == "unknown"
+        with pytest.raises(AmbiguousCreate):
+            client.tts.create("Cut in half.", voice_id)
+        assert proxy.counts().tasks_created == 1
+
+
+def test_a_fresh_take_is_paid_for_on_purpose(sandbox, client, voice_id, book, tmp_path):
+    first = client.tts.batch(TEXTS[:2], voice_id, out_dir=tmp_path / "out", ledger=book)
+    before = tasks(sandbox)
+    fresh = client.tts.batch(TEXTS[:2], voice_id, out_dir=tmp_path / "out", ledger=book,
+                             fresh=True)
+    assert tasks(sandbox) == before + 2
+    assert set(fresh["task_id"]).isdisjoint(first["task_id"])
+    assert list(book.frame()["take"]) == [1, 1, 2, 2]
+
+
+def test_the_gate_bounds_tasks_in_flight_until_their_file_is_down(client, voice_id, book,
+                                                                  tmp_path):
+    texts = [f"In flight {i}." for i in range(6)]
+    client.tts.batch(texts, voice_id, out_dir=tmp_path / "out", ledger=book, concurrency=2)
+    spans = []
+    for job in book.jobs():
+        times = {state: at for at, state, _ in book.history(job.job_key)}
+        spans.append((times["sending"], times["verified"]))
+    most = max(sum(start <= moment < end for start, end in spans) for moment, _ in spans)
+    assert most <= 2
+
+
+def test_a_batch_uses_a_ledger_beside_the_notebook_unless_told_not_to(client, voice_id,
+                                                                    tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    client.tts.batch(TEXTS[:1], voice_id, out_dir=tmp_path / "out", ledger=False)
+    assert not (tmp_path / ".qavix-ledger").exists()
+    client.tts.batch(TEXTS[:1], voice_id, out_dir=tmp_path / "out")
+    default = Ledger(tmp_path / ".qavix-ledger")
+    assert [j.state for j in default.jobs()] == ["verified"]
+    stored = b"".join(p.read_bytes() for p in (tmp_path / ".qavix-ledger").iterdir())
+    assert client.settings.api_key.encode() not in stored
+    default.close()
+
+
+def test_the_same_request_to_another_service_is_another_job(sandbox, voice_id, book):
+    with make_client(sandbox, ledger=book) as here:
+        here.tts.create("Scoped.", voice_id)
+    with Client(sandbox.config.api_keys[1], base_url=sandbox.url, ledger=book) as other:
+        other.tts.create("Scoped.", voice_id)
+    assert len(book.jobs()) == 2
