@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ..spec.urls import Resolver
 
 
 def new_api_key() -> str:
     return "qvx-sandbox-" + secrets.token_urlsafe(18)
 
-
-Resolver = Callable[[str], list[str]]
 
 
 @dataclass
@@ -20,10 +19,11 @@ class SandboxConfig:
     """How the sandbox behaves. All durations are in seconds.
 
     ``resolver`` maps a host name to IP addresses for the URL safety rules (default: the system
-    resolver); tests give a table so no name is ever looked up on the network.
+    resolver); tests give a table so no name is ever looked up on the network. The API keys
+    never show in the repr.
     """
 
-    api_keys: list[str] = field(default_factory=lambda: [new_api_key()])
+    api_keys: list[str] = field(default_factory=lambda: [new_api_key()], repr=False)
     tts_seconds: float = 2.0  # how long a TTS task takes
     video_min_seconds: float = 1.0  # a video task takes at least this long
     link_ttl: float = 3600.0  # temporary download URLs
@@ -34,6 +34,7 @@ class SandboxConfig:
     max_url_length: int = 2048
     max_text_length: int = 5000
     resolver: Resolver | None = None
+    dns_timeout: float = 3.0  # a name not resolved in time is answered 10025
     data_dir: Path | None = None  # where objects live; default a temporary directory
     video_workers: int = 2
     speech_engine: str | None = None  # "espeak", "synthetic" or None (espeak when installed)

@@ -23,7 +23,7 @@ from .config import SandboxConfig
 from .faults import Fault, Faults
 from .handlers import HANDLERS, describe, scenario_status
 from .jobs import VideoJobs, erase_areas
-from .ssrf import check_url
+from .ssrf import UrlGuard
 from .world import ServiceError, Task, World
 
 log = logging.getLogger("qavix_lab.sandbox")
@@ -80,6 +80,7 @@ class SandboxApp:
         self.faults = Faults()
         self.limiter = RateLimiter(self.config.rate_limit, self.config.rate_burst)
         self.jobs = VideoJobs(self, self.config.video_workers)
+        self.url_guard = UrlGuard(self.config)
         self._catalog: list[dict[str, Any]] | None = None
         self._auditions: dict[int, bytes] = {}
         self._denied = S3Denied
@@ -104,6 +105,7 @@ class SandboxApp:
 
     def close(self) -> None:
         self.jobs.shutdown()
+        self.url_guard.close()
         if self._tmp is not None:
             self._tmp.cleanup()
 
@@ -146,12 +148,9 @@ class SandboxApp:
         if missing:
             return webresult(4005, f"{MESSAGES[4005]}: {', '.join(missing)}")
         for name in op.url_fields:
-            rejected = check_url(body.get(name), max_length=self.config.max_url_length,
-                                 allow_hosts=self.config.allow_hosts,
-                                 resolver=self.config.resolver, own_origins=[self.world.origin])
-            if rejected is not None:
-                code, reason = rejected
-                return webresult(code, f"{name}: {reason}", status=400)
+            verdict = await self.url_guard.check(body.get(name), self.world.origin)
+            if verdict is not None:
+                return webresult(verdict.code, f"{name}: {verdict}", status=400)
         body = {**op.defaults, **body}
         handler = HANDLERS[op.name]
         try:
