@@ -84,8 +84,11 @@ def upload_privilege(app: SandboxApp, owner: str, body: dict[str, Any]) -> Any:
     md5 = md5.lower()
     world = app.world
     with world.lock:
-        done = next((f for f in world.files.values() if f.complete and f.md5 == md5
-                     and f.size == size and app.store.path(f.bucket, f.key)), None)
+        # Instant upload reuses only the key's own bytes: from an MD5 and a size alone, another
+        # tenant's private file must never be handed out.
+        done = next((f for f in world.files.values() if f.complete and f.owner == owner
+                     and f.md5 == md5 and f.size == size and app.store.path(f.bucket, f.key)),
+                    None)
         pending = next((f for f in world.files.values() if not f.complete and f.owner == owner
                         and f.md5 == md5 and f.size == size), None)
         if done is not None:  # instant upload: the service already holds these bytes
@@ -126,6 +129,7 @@ def upload_complete(app: SandboxApp, owner: str, body: dict[str, Any]) -> Any:
         if app.store.md5(record.bucket, record.key) != record.md5:
             raise ServiceError(5001, "the uploaded object's MD5 differs from the one announced")
         record.complete = True
+        app.world.revoke_credentials(record.id)
     return app.world.link(record)
 
 

@@ -87,7 +87,7 @@ class VideoJobs:
                     time.sleep(remaining)
                 for role, path in outputs.items():
                     record = app.world.new_file(task.owner, path.name, OUTPUT_BUCKET,
-                                                f"{task.id}/{path.name}", complete=True)
+                                                app.world.output_key(path.name), complete=True)
                     app.store.put_file(OUTPUT_BUCKET, record.key, path)
                     task.outputs[role] = record.id
             if task.final_status == 1:

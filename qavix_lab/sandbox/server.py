@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import math
+import secrets
 import tempfile
 import threading
 import time
@@ -24,7 +27,7 @@ from .faults import Fault, Faults
 from .handlers import HANDLERS, describe, scenario_status
 from .jobs import VideoJobs, erase_areas
 from .ssrf import UrlGuard
-from .world import ServiceError, Task, World
+from .world import OUTPUT_BUCKET, ServiceError, Task, World
 
 log = logging.getLogger("qavix_lab.sandbox")
 API_PREFIX = "/qavix"
@@ -83,8 +86,10 @@ class SandboxApp:
         self.url_guard = UrlGuard(self.config)
         self._catalog: list[dict[str, Any]] | None = None
         self._auditions: dict[int, bytes] = {}
+        self._link_secret = secrets.token_bytes(32)  # signs cloned voices' audition links
         self._denied = S3Denied
-        self.s3 = make_s3_app(self.store, self._authorize_upload, clock=self.world.now)
+        self.s3 = make_s3_app(self.store, self._authorize_upload, clock=self.world.now,
+                              permits=self.world.credential_permits)
         self.api = Starlette(routes=[
             Route(API_PREFIX + "/{path:path}", self._api, methods=["POST"]),
             Route("/files/{token}/{name:path}", self._file, methods=["GET", "HEAD"]),
@@ -205,16 +210,28 @@ class SandboxApp:
 
     async def _audition(self, request: Request) -> Response:
         voice_id = request.path_params["voice_id"]
-        voices = [self.catalog(), *self.world.clones.values()]
-        voice = next((v for group in voices for v in group if v["id"] == voice_id), None)
-        if voice is None:
-            return Response("no such voice", status_code=404)
+        voice = next((v for v in self.catalog() if v["id"] == voice_id), None)
+        if voice is None:  # a cloned voice: its owner's key or its signed link
+            owner = next((o for o, clones in self.world.clones.items()
+                          if any(v["id"] == voice_id for v in clones)), None)
+            if owner is None:
+                return Response("no such voice", status_code=404)
+            signed = hmac.compare_digest(request.query_params.get("sig", ""),
+                                         self._audition_signature(voice_id))
+            if not signed and self._owner(request) != owner:
+                return Response("a cloned voice's audition needs its owner's API key or its "
+                                "signed link", status_code=403)
+            voice = next(v for v in self.world.clones[owner] if v["id"] == voice_id)
         if voice_id not in self._auditions:
             from .catalog import audition_text
 
             speak = self.synthesizer(voice)
             self._auditions[voice_id] = await run_in_threadpool(speak, audition_text(voice))
         return Response(self._auditions[voice_id], media_type="audio/mpeg")
+
+    def _audition_signature(self, voice_id: int) -> str:
+        return hmac.new(self._link_secret, f"audition:{voice_id}".encode(),
+                        hashlib.sha256).hexdigest()[:32]
 
     async def _openapi(self, request: Request) -> Response:
         from .openapi import openapi_document
@@ -261,8 +278,8 @@ class SandboxApp:
         from .catalog import clone_record
 
         with self.world.lock:
-            record = clone_record(next(self.world._file_ids), name,
-                                  lambda i: f"{self.world.origin}/audition/{i}.mp3")
+            record = clone_record(next(self.world._file_ids), name, lambda i: (
+                f"{self.world.origin}/audition/{i}.mp3?sig={self._audition_signature(i)}"))
             self.world.clones.setdefault(owner, []).append(record)
         return record["id"]
 
@@ -291,8 +308,9 @@ class SandboxApp:
             if task.final_status == 1:
                 voice, text = task.fields["voice"], task.fields["text"]
                 speak = self.synthesizer(voice)
-                record = self.world.new_file(task.owner, f"tts_{task.id}.mp3", "qavix-outputs",
-                                             f"{task.id}/tts_{task.id}.mp3", complete=True,
+                name = f"tts_{task.id}.mp3"
+                record = self.world.new_file(task.owner, name, OUTPUT_BUCKET,
+                                             self.world.output_key(name), complete=True,
                                              generate=lambda: speak(text))
                 task.outputs["dest"] = record.id
                 task.process = 100
