@@ -38,6 +38,13 @@ class SandboxConfig:
     data_dir: Path | None = None  # where objects live; default a temporary directory
     video_workers: int = 2
     speech_engine: str | None = None  # "espeak", "synthetic" or None (espeak when installed)
+    # what a hostile client meets
+    header_timeout: float = 10.0  # a request head not complete in time closes the connection
+    body_timeout: float = 30.0  # the API's whole JSON body; each piece of an upload's body
+    max_json_bytes: int = 1024 * 1024  # larger API bodies are answered 413
+    max_connections: int = 512  # more concurrent connections are answered 503
+    log_rate: float = 2.0  # log lines per second after a burst of log_burst
+    log_burst: int = 50
 
     @property
     def api_key(self) -> str:

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import anyio
 import orjson
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -26,6 +27,7 @@ from .config import SandboxConfig
 from .faults import Fault, Faults
 from .handlers import HANDLERS, describe, scenario_status
 from .jobs import VideoJobs, erase_areas
+from .limits import BodyTooLarge, read_capped, timed_receive
 from .ssrf import UrlGuard
 from .world import OUTPUT_BUCKET, ServiceError, Task, World
 
@@ -102,6 +104,8 @@ class SandboxApp:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
+        if scope["type"] == "http":
+            receive = timed_receive(receive, self.config.body_timeout)
         if scope["type"] != "http" or path.startswith(
                 (API_PREFIX + "/", "/files/", "/audition/", "/openapi.json", "/healthz")):
             await self.api(scope, receive, send)
@@ -116,6 +120,16 @@ class SandboxApp:
 
     # -- the WebResult API -------------------------------------------------------------------
     async def _api(self, request: Request) -> Response:
+        response = await self._api_answer(request)
+        has_body = request.headers.get("content-length", "0") != "0" or (
+            "transfer-encoding" in request.headers)
+        if has_body and not getattr(request.state, "body_read", False):
+            # answered before the body was read (a bad key, a fault): the rest of the body
+            # would be taken for the next request, so the connection ends here
+            response.headers["Connection"] = "close"
+        return response
+
+    async def _api_answer(self, request: Request) -> Response:
         op = self._routes_by_path.get(request.url.path)
         if op is None:
             return webresult(4004, f"no such operation: {request.url.path}", status=404)
@@ -141,9 +155,29 @@ class SandboxApp:
         key = key.strip()
         return key if scheme.lower() == "bearer" and key in self.config.api_keys else None
 
-    async def _answer(self, op: Operation, owner: str, request: Request) -> Response:
+    async def _read_json(self, request: Request) -> bytes | Response:
+        """The request body, or the answer refusing it: too large (413) or too slow (408)."""
+        limit = self.config.max_json_bytes
+        declared = request.headers.get("content-length", "")
         try:
-            raw = await request.body()
+            if declared.isdigit() and int(declared) > limit:
+                raise BodyTooLarge(limit)
+            with anyio.fail_after(self.config.body_timeout):
+                body = await read_capped(request.stream(), limit)
+            request.state.body_read = True
+            return body
+        except BodyTooLarge:
+            return webresult(4005, f"the request body is larger than {limit} bytes; upload "
+                             "files with upload privilege", status=413)
+        except TimeoutError:
+            return webresult(4005, f"the request body did not arrive within "
+                             f"{self.config.body_timeout:g} s", status=408)
+
+    async def _answer(self, op: Operation, owner: str, request: Request) -> Response:
+        raw = await self._read_json(request)
+        if isinstance(raw, Response):
+            return raw
+        try:
             body = orjson.loads(raw) if raw.strip() else {}
         except orjson.JSONDecodeError:
             return webresult(4005, "the request body is not valid JSON")

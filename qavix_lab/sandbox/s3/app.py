@@ -89,6 +89,10 @@ class S3App:
             response = _error(e, request, request_id)
         except ClientDisconnect:
             raise
+        except TimeoutError:  # a body piece took too long (the server's receive is timed)
+            response = _error(S3Error("RequestTimeout", "Your socket connection to the server was "
+                                      "not read from or written to within the timeout period.",
+                                      400), request, request_id)
         except Exception:
             log.exception("S3 sandbox: %s %s failed", request.method, request.scope["path"])
             response = _error(S3Error("InternalError", "the sandbox failed", 500), request,
