@@ -101,6 +101,7 @@ class VideoJobs:
             log.exception("video task %s crashed", task.id)
             task.error = f"internal error: {type(exc).__name__}: {exc}"
             task.status = 2
+        app.settle(task)
 
     def _input(self, task: Task, field: str) -> Path:
         url = task.fields[field]

@@ -23,7 +23,11 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from ..spec import MESSAGES, OPERATIONS, Operation
+from ..spec.envelopes import ACCOUNT_PATHS, TASK_TYPES, camel_keys, status_name
+from .account import ACCOUNT_HANDLERS
+from .billing import Billing
 from .config import SandboxConfig
+from .envelope import ServiceAnswer, render_v2
 from .faults import Fault, Faults
 from .handlers import HANDLERS, describe, scenario_status
 from .jobs import VideoJobs, erase_areas
@@ -37,12 +41,6 @@ API_PREFIX = "/qavix"
 _BLOCKING = {"files.complete", "voices.clone", "voices.list"}
 _HTML_PAGE = ("<html><head><title>{status} Bad Gateway</title></head><body><center><h1>{status}"
               "</h1></center><hr><center>qavix-gateway</center></body></html>")
-
-
-def webresult(code: int, message: str, result: Any = None, status: int = 200,
-              headers: dict[str, str] | None = None) -> Response:
-    body = orjson.dumps({"code": code, "message": message, "result": result})
-    return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 
 class RateLimiter:
@@ -93,14 +91,20 @@ class SandboxApp:
         self.s3 = make_s3_app(self.store, self._authorize_upload, clock=self.world.now,
                               permits=self.world.credential_permits)
         self.api = Starlette(routes=[
-            Route(API_PREFIX + "/{path:path}", self._api, methods=["POST"]),
+            Route(API_PREFIX + "/{path:path}", self._api, methods=["GET", "POST"]),
             Route("/files/{token}/{name:path}", self._file, methods=["GET", "HEAD"]),
             Route("/audition/{voice_id:int}.mp3", self._audition, methods=["GET", "HEAD"]),
             Route("/openapi.json", self._openapi, methods=["GET"]),
             Route(API_PREFIX + "/openapi.json", self._openapi, methods=["GET"]),
             Route("/healthz", lambda r: JSONResponse({"ok": True}), methods=["GET"]),
         ])
-        self._routes_by_path = {API_PREFIX + op.path: op for op in OPERATIONS.values()}
+        self.billing = Billing(self.config.prices, self.config.starting_credits, self.world.now)
+        self.v2 = self.config.envelope == "v2"
+        self.paths = {**{op.name: op.path for op in OPERATIONS.values()}, **ACCOUNT_PATHS,
+                      **self.config.paths}
+        self._routes_by_path = {API_PREFIX + self.paths[op.name]: op
+                                for op in OPERATIONS.values()}
+        self._account_by_path = {API_PREFIX + self.paths[name]: name for name in ACCOUNT_PATHS}
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
@@ -121,6 +125,8 @@ class SandboxApp:
     # -- the WebResult API -------------------------------------------------------------------
     async def _api(self, request: Request) -> Response:
         response = await self._api_answer(request)
+        if self.v2 and isinstance(response, ServiceAnswer):
+            response = self._as_v2(request, response)
         has_body = request.headers.get("content-length", "0") != "0" or (
             "transfer-encoding" in request.headers)
         if has_body and not getattr(request.state, "body_read", False):
@@ -130,16 +136,26 @@ class SandboxApp:
         return response
 
     async def _api_answer(self, request: Request) -> Response:
-        op = self._routes_by_path.get(request.url.path)
-        if op is None:
-            return webresult(4004, f"no such operation: {request.url.path}", status=404)
-        owner = self._owner(request)
+        path = request.url.path
+        account = self._account_by_path.get(path) if self.v2 else None
+        op = self._routes_by_path.get(path) if request.method == "POST" else None
+        if op is None and (account is None or request.method != "GET"):
+            return ServiceAnswer(4004, f"no such operation: {request.method} {path}",
+                                 status=404, wire_code="not_found")
+        owner = request.state.owner = self._owner(request)
         if owner is None:
-            return webresult(4001, MESSAGES[4001])
+            return ServiceAnswer(4001, MESSAGES[4001])
         wait = self.limiter.retry_after(owner)
         if wait is not None:
-            return webresult(429, MESSAGES[429], status=429,
-                             headers={"Retry-After": str(max(1, math.ceil(wait)))})
+            return ServiceAnswer(429, MESSAGES[429], status=429,
+                                 headers={"Retry-After": str(max(1, math.ceil(wait)))})
+        if op is None:  # an account endpoint
+            try:
+                result = ACCOUNT_HANDLERS[str(account)](self, owner, request.query_params)
+            except ServiceError as exc:
+                return ServiceAnswer(exc.code, exc.message, param=exc.param)
+            return ServiceAnswer(0, "success", result)
+        request.state.op = op
         fault = self.faults.next_for(op.name)
         if self.faults.latency:
             await asyncio.sleep(self.faults.latency)
@@ -167,11 +183,13 @@ class SandboxApp:
             request.state.body_read = True
             return body
         except BodyTooLarge:
-            return webresult(4005, f"the request body is larger than {limit} bytes; upload "
-                             "files with upload privilege", status=413)
+            return ServiceAnswer(4005, f"the request body is larger than {limit} bytes; upload "
+                                 "files with upload privilege", status=413,
+                                 wire_code="request_too_large")
         except TimeoutError:
-            return webresult(4005, f"the request body did not arrive within "
-                             f"{self.config.body_timeout:g} s", status=408)
+            return ServiceAnswer(4005, f"the request body did not arrive within "
+                                 f"{self.config.body_timeout:g} s", status=408,
+                                 wire_code="request_timeout")
 
     async def _answer(self, op: Operation, owner: str, request: Request) -> Response:
         raw = await self._read_json(request)
@@ -180,29 +198,65 @@ class SandboxApp:
         try:
             body = orjson.loads(raw) if raw.strip() else {}
         except orjson.JSONDecodeError:
-            return webresult(4005, "the request body is not valid JSON")
+            return ServiceAnswer(4005, "the request body is not valid JSON")
         if not isinstance(body, dict):
-            return webresult(4005, "the request body must be a JSON object")
+            return ServiceAnswer(4005, "the request body must be a JSON object")
+        body = camel_keys(body) if self.v2 else body  # v2 clients send snake_case
         missing = op.missing(body)
         if missing:
-            return webresult(4005, f"{MESSAGES[4005]}: {', '.join(missing)}")
+            return ServiceAnswer(4005, f"{MESSAGES[4005]}: {', '.join(missing)}",
+                                 wire_code="missing_field", param=missing[0])
         for name in op.url_fields:
             verdict = await self.url_guard.check(body.get(name), self.world.origin)
             if verdict is not None:
-                return webresult(verdict.code, f"{name}: {verdict}", status=400)
-        body = {**op.defaults, **body}
+                return ServiceAnswer(verdict.code, f"{name}: {verdict}", status=400, param=name)
+        try:
+            result = await self._carry_out(op, owner, {**op.defaults, **body})
+        except ServiceError as exc:
+            return ServiceAnswer(exc.code, exc.message, status=exc.http_status,
+                                 wire_code=exc.wire_code, param=exc.param)
+        except Exception:
+            log.exception("sandbox handler %s crashed", op.name)
+            return ServiceAnswer(5000, MESSAGES[5000])
+        return ServiceAnswer(0, "success", result)
+
+    async def _carry_out(self, op: Operation, owner: str, body: dict[str, Any]) -> Any:
+        """Charge the operation's price, run its handler, and give the price back if it fails."""
+        charge = self.billing.charge(owner, op.name)
         handler = HANDLERS[op.name]
         try:
             if op.name in _BLOCKING:
                 result = await run_in_threadpool(handler, self, owner, body)
             else:
                 result = handler(self, owner, body)
-        except ServiceError as exc:
-            return webresult(exc.code, exc.message, status=exc.http_status)
-        except Exception:
-            log.exception("sandbox handler %s crashed", op.name)
-            return webresult(5000, MESSAGES[5000])
-        return webresult(0, "success", result)
+        except BaseException:
+            if charge is not None:
+                self.billing.undo(charge)
+            raise
+        if charge is not None:
+            made = result.get("taskId", result.get("timbreId"))
+            charge.task_id = None if made is None else str(made)
+        return result
+
+    def _as_v2(self, request: Request, answer: ServiceAnswer) -> Response:
+        """An answer in the v2 envelope: snake_case, status strings, task types, credits."""
+        op: Operation | None = getattr(request.state, "op", None)
+        owner: str | None = getattr(request.state, "owner", None)
+        data = answer.result
+        if op is not None and isinstance(data, dict):
+            data = dict(data)
+            if op.creates_task:
+                data["estimatedCredits"] = self.billing.price(op.name)
+            if "taskId" in data and op.name in TASK_TYPES:
+                data.update(taskType=TASK_TYPES[op.name], status="pending")
+            elif "taskId" in data:  # a task's state
+                task = self.world.tasks.get(int(data["taskId"]))
+                data["taskType"] = TASK_TYPES.get(task.kind) if task else None
+                data["status"] = status_name(data["status"], data.get("process"))
+        used = self.billing.price(op.name) if op is not None and answer.code == 0 else 0
+        usage = None if owner is None else {"credits_used": used,
+                                            "credits_remaining": self.billing.balance(owner)}
+        return render_v2(answer, data, usage)
 
     def _fault_response(self, fault: Fault) -> Response:
         kind = fault.kind
@@ -211,10 +265,10 @@ class SandboxApp:
             return Response("Too Many Requests", status_code=429, headers=retry,
                             media_type="text/plain")
         if kind == "code429":
-            return webresult(429, MESSAGES[429], headers=retry)
+            return ServiceAnswer(429, MESSAGES[429], headers=retry)
         if kind.startswith("code"):
             code = int(kind[4:])
-            return webresult(code, MESSAGES.get(code, "error"))
+            return ServiceAnswer(code, MESSAGES.get(code, "error"))
         if kind.startswith("http5"):
             status = int(kind[4:])
             return Response(_HTML_PAGE.format(status=status), status_code=status,
@@ -270,7 +324,7 @@ class SandboxApp:
     async def _openapi(self, request: Request) -> Response:
         from .openapi import openapi_document
 
-        return JSONResponse(openapi_document(self.world.origin + API_PREFIX))
+        return JSONResponse(openapi_document(self.world.origin + API_PREFIX, self.paths))
 
     # -- uploads -----------------------------------------------------------------------------
     def _authorize_upload(self, access_key: str, session_token: str | None) -> str:
@@ -349,6 +403,7 @@ class SandboxApp:
                 task.outputs["dest"] = record.id
                 task.process = 100
             task.status = task.final_status
+            self.settle(task)
 
     def start_video_task(self, owner: str, kind: str, body: dict[str, Any]) -> Task:
         if kind == "video.erase":
@@ -357,6 +412,11 @@ class SandboxApp:
         task.final_status = scenario_status(body.get("name"))
         self.jobs.submit(task)
         return task
+
+    def settle(self, task: Task) -> None:
+        """A task has ended: a failed one is refunded what its creation was charged."""
+        if task.status == 2:
+            self.billing.refund(task.owner, str(task.id))
 
     def link_of(self, file_id: int | None) -> str | None:
         if file_id is None:

@@ -25,11 +25,14 @@ OUTPUT_BUCKET = "qavix-outputs"
 
 
 class ServiceError(Exception):
-    """Answered as a WebResult with a non-zero code."""
+    """Answered as a WebResult with a non-zero code. ``wire_code`` and ``param`` refine it in
+    the v2 envelope (``"missing_field"``, ``"videoUrl"``)."""
 
-    def __init__(self, code: int, message: str, http_status: int = 200) -> None:
+    def __init__(self, code: int, message: str, http_status: int = 200, *,
+                 wire_code: str | None = None, param: str | None = None) -> None:
         super().__init__(message)
         self.code, self.message, self.http_status = code, message, http_status
+        self.wire_code, self.param = wire_code, param
 
 
 @dataclass
@@ -84,6 +87,7 @@ class World:
         self.data_dir = data_dir
         self.lock = threading.RLock()
         self.offset = 0.0
+        self.started = time.time()
         self.files: dict[int, FileRecord] = {}
         self.links: dict[str, Link] = {}
         self.shown: dict[int, tuple[str, float]] = {}  # file id -> link given in task answers
