@@ -233,3 +233,16 @@ def test_snake_and_camel_keys_round_trip():
             "destStrTmpUrl": None, "md5": "x", "voices": [{"langName": "English"}]}
     assert snake_keys(wire)["temporary_access_key"] == {"end_point": "e", "securitytoken": "t"}
     assert camel_keys(snake_keys(wire)) == wire
+
+
+def test_answers_carry_rate_limit_headers_and_a_date_from_the_sandbox_clock():
+    from email.utils import parsedate_to_datetime
+
+    with Sandbox(rate_limit=0.05, rate_burst=3, clock_skew=-600.0) as sb:
+        answers = [httpx.post(sb.url + OPERATIONS["voices.list"].path, json={},
+                              headers={"Authorization": f"Bearer {sb.api_key}"})
+                   for _ in range(2)]
+        skew = parsedate_to_datetime(answers[0].headers["date"]).timestamp() - time.time()
+    assert [a.headers["x-ratelimit-remaining"] for a in answers] == ["2", "1"]
+    assert answers[0].headers["x-ratelimit-limit"] == "3"  # per minute
+    assert -660 < skew < -540 and len(answers[0].headers.get_list("date")) == 1

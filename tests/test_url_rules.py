@@ -89,3 +89,17 @@ def test_allow_list_accepts_trailing_dots_and_subdomains_only():
 @pytest.mark.parametrize("value", [None, 42, "", "   ", b"http://x"])
 def test_non_strings_are_invalid(value):
     assert check_url(value).code == 10020
+
+
+def test_a_verdict_makes_the_error_the_service_would_give(client):
+    """How the client pre-checks a URL: the same code, reason and class as the service's."""
+    from qavix_lab.errors import URLRejected
+
+    url = "http://[::ffff:0:7f00:1]/clip.mp4"
+    verdict = check_url(url, max_length=None)
+    local = URLRejected(f"videoUrl: {verdict}", code=verdict.code, operation="video.translate",
+                        where="videoUrl")
+    with pytest.raises(URLRejected) as served:
+        client.video.translate(url, "en", "fr")
+    assert (local.code, local.reason) == (served.value.code, served.value.reason)
+    assert str(verdict) in str(served.value) and str(verdict) in str(local)

@@ -58,6 +58,7 @@ class SandboxConfig:
     credential_ttl: float = 900.0  # temporary upload credentials
     rate_limit: float | None = None  # requests per second per key; None = unlimited
     rate_burst: int = 20
+    clock_skew: float = 0.0  # seconds the Date header is off the real time
     allow_hosts: tuple[str, ...] = ()  # URL allow-list; empty = any public host
     max_url_length: int = 2048
     max_text_length: int = 5000

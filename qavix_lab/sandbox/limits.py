@@ -5,6 +5,7 @@ or fill the disk with log lines.
   (slowloris); uvicorn itself times out only idle keep-alive connections.
 - :func:`timed_receive` bounds the wait for each piece of a request body.
 - :func:`read_capped` reads a body whole only up to a cap.
+- :class:`RateLimiter` answers too many requests per key with 429, and says how many are left.
 - :class:`LogRateLimit` lets a burst of log lines through, then a few per period, and says how
   many it dropped.
 """
@@ -16,11 +17,13 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from email.utils import formatdate
 from typing import Any
 
 import anyio
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
 # Loggers a flood of hostile requests writes to, while the sandbox runs.
 FLOODED_LOGGERS = ("qavix_lab.sandbox", "qavix_lab.sandbox.s3", "uvicorn.error", "asyncio")
 
@@ -93,6 +96,42 @@ async def read_capped(chunks: Any, limit: int) -> bytes:
         if len(body) > limit:
             raise BodyTooLarge(limit)
     return bytes(body)
+
+
+class RateLimiter:
+    """A token bucket per API key: ``rate`` requests per second after a burst of ``burst``."""
+
+    def __init__(self, rate: float | None, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: str) -> tuple[float | None, dict[str, str]]:
+        """``(seconds to wait or None, X-RateLimit-* headers)`` for one request of ``key``."""
+        if not self.rate:
+            return None, {}
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (float(self.burst), now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            wait = None if tokens >= 1 else (1 - tokens) / self.rate
+            tokens -= 1 if wait is None else 0
+            self._buckets[key] = (tokens, now)
+        return wait, {"X-RateLimit-Limit": str(round(self.rate * 60)),
+                      "X-RateLimit-Remaining": str(int(tokens))}
+
+
+def dated(send: Send, clock: Callable[[], float]) -> Send:
+    """``send`` that gives every answer a ``Date`` header from the sandbox's own clock (which
+    tests shift, and which ``clock_skew`` puts off the real time)."""
+    async def send_dated(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            stamp = formatdate(clock(), usegmt=True).encode()
+            message = {**message, "headers": [*[(k, v) for k, v in message.get("headers", [])
+                                                 if k.lower() != b"date"], (b"date", stamp)]}
+        await send(message)
+
+    return send_dated
 
 
 class LogRateLimit(logging.Filter):

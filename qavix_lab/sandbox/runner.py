@@ -73,7 +73,8 @@ class Sandbox:
         config = uvicorn.Config(self.app, host=self.host, port=self.port, log_level="warning",
                                 access_log=False, lifespan="off", timeout_keep_alive=30,
                                 http=guarded_http(settings.header_timeout),
-                                limit_concurrency=settings.max_connections)
+                                limit_concurrency=settings.max_connections,
+                                date_header=False)  # the app dates answers by its own clock
         self._log_limit.install()
         return uvicorn.Server(config)
 

@@ -122,7 +122,7 @@ def _name(host: str) -> str | None:
 
 
 def check_url(url: object, *, resolve: Resolver | None = None, allow_hosts: Iterable[str] = (),
-              max_length: int = DEFAULT_MAX_LENGTH, own_origins: Iterable[str] = ()
+              max_length: int | None = DEFAULT_MAX_LENGTH, own_origins: Iterable[str] = ()
               ) -> UrlVerdict | None:
     """``None`` when the service may fetch ``url``, else the :class:`UrlVerdict` it answers.
 
@@ -130,11 +130,12 @@ def check_url(url: object, *, resolve: Resolver | None = None, allow_hosts: Iter
     (the service may still refuse it with 10025 or 10026 after resolving it). ``resolve`` maps a
     name to its addresses and may raise ``OSError`` for a name that does not resolve.
     ``allow_hosts`` is an allow-list (a host or any subdomain of it); ``own_origins`` are
-    ``scheme://host:port`` prefixes always accepted (the sandbox's own storage links).
+    ``scheme://host:port`` prefixes always accepted (the sandbox's own storage links);
+    ``max_length=None`` skips the length rule (the live service's limit is not published).
     """
     if not isinstance(url, str) or not url.strip():
         return UrlVerdict(10020, "not a URL string")
-    if len(url) > max_length:
+    if max_length is not None and len(url) > max_length:
         return UrlVerdict(10028, f"{len(url)} characters, at most {max_length}")
     control = _CONTROL.search(url)
     if control:
