@@ -20,10 +20,13 @@ def _client(args: argparse.Namespace):  # noqa: ANN202 - a Client
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from .sandbox import Sandbox, SandboxConfig
+    from .sandbox.config import shuffled_paths
 
     keys = [args.api_key] if args.api_key else SandboxConfig().api_keys
     config = SandboxConfig(api_keys=keys, tts_seconds=args.tts_seconds,
-                           rate_limit=args.rate_limit, link_ttl=args.link_ttl)
+                           rate_limit=args.rate_limit, link_ttl=args.link_ttl,
+                           envelope=args.envelope, paths=shuffled_paths(args.shuffle_paths)
+                           if args.shuffle_paths is not None else {})
     sandbox = Sandbox(config, host=args.host, port=args.port)
     print(f"Qavix sandbox listening on {sandbox.url}")
     print(f"  export QAVIX_BASE_URL={sandbox.url}")
@@ -87,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tts-seconds", type=float, default=2.0)
     p.add_argument("--rate-limit", type=float, help="requests per second per key")
     p.add_argument("--link-ttl", type=float, default=3600.0, help="download URL lifetime (s)")
+    p.add_argument("--envelope", choices=("webresult", "v2"), default="webresult")
+    p.add_argument("--shuffle-paths", type=int, metavar="SEED", help="serve on other paths")
     p.set_defaults(func=cmd_sandbox)
 
     p = sub.add_parser("voices", help="list the voice catalog")

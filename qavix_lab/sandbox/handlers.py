@@ -46,16 +46,17 @@ def require_int(body: dict[str, Any], name: str, *, minimum: int | None = None) 
         return None
     if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).lstrip(
             "-").isdigit():
-        raise ServiceError(4005, f"{name} must be an integer, got {value!r}")
+        raise ServiceError(4005, f"{name} must be an integer, got {value!r}", param=name)
     if minimum is not None and int(value) < minimum:
-        raise ServiceError(4005, f"{name} must be at least {minimum}")
+        raise ServiceError(4005, f"{name} must be at least {minimum}", param=name)
     return int(value)
 
 
 def require_str(body: dict[str, Any], name: str) -> str | None:
     value = body.get(name)
     if value is not None and not isinstance(value, str):
-        raise ServiceError(4005, f"{name} must be a string, got {type(value).__name__}")
+        raise ServiceError(4005, f"{name} must be a string, got {type(value).__name__}",
+                           param=name)
     return value
 
 
@@ -80,12 +81,15 @@ def upload_privilege(app: SandboxApp, owner: str, body: dict[str, Any]) -> Any:
     file_name, md5 = require_str(body, "fileName"), require_str(body, "md5")
     size = require_int(body, "fileSize", minimum=1)
     if not md5 or not _MD5.match(md5):
-        raise ServiceError(4005, "md5 must be 32 hexadecimal characters")
+        raise ServiceError(4005, "md5 must be 32 hexadecimal characters", param="md5")
     md5 = md5.lower()
     world = app.world
     with world.lock:
-        done = next((f for f in world.files.values() if f.complete and f.md5 == md5
-                     and f.size == size and app.store.path(f.bucket, f.key)), None)
+        # Instant upload reuses only the key's own bytes: from an MD5 and a size alone, another
+        # tenant's private file must never be handed out.
+        done = next((f for f in world.files.values() if f.complete and f.owner == owner
+                     and f.md5 == md5 and f.size == size and app.store.path(f.bucket, f.key)),
+                    None)
         pending = next((f for f in world.files.values() if not f.complete and f.owner == owner
                         and f.md5 == md5 and f.size == size), None)
         if done is not None:  # instant upload: the service already holds these bytes
@@ -126,6 +130,7 @@ def upload_complete(app: SandboxApp, owner: str, body: dict[str, Any]) -> Any:
         if app.store.md5(record.bucket, record.key) != record.md5:
             raise ServiceError(5001, "the uploaded object's MD5 differs from the one announced")
         record.complete = True
+        app.world.revoke_credentials(record.id)
     return app.world.link(record)
 
 

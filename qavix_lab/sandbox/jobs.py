@@ -87,7 +87,7 @@ class VideoJobs:
                     time.sleep(remaining)
                 for role, path in outputs.items():
                     record = app.world.new_file(task.owner, path.name, OUTPUT_BUCKET,
-                                                f"{task.id}/{path.name}", complete=True)
+                                                app.world.output_key(path.name), complete=True)
                     app.store.put_file(OUTPUT_BUCKET, record.key, path)
                     task.outputs[role] = record.id
             if task.final_status == 1:
@@ -101,6 +101,7 @@ class VideoJobs:
             log.exception("video task %s crashed", task.id)
             task.error = f"internal error: {type(exc).__name__}: {exc}"
             task.status = 2
+        app.settle(task)
 
     def _input(self, task: Task, field: str) -> Path:
         url = task.fields[field]

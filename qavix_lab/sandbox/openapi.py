@@ -33,9 +33,10 @@ def model_schema(model: type[Model]) -> dict[str, Any]:
     return {"type": "object", "properties": properties}
 
 
-def openapi_document(server_url: str) -> dict[str, Any]:
+def openapi_document(server_url: str, paths: dict[str, str] | None = None) -> dict[str, Any]:
+    """The document; ``paths`` (operation name -> path) overrides the spec's paths."""
     schemas: dict[str, Any] = {}
-    paths: dict[str, Any] = {}
+    documented: dict[str, Any] = {}
     for op in OPERATIONS.values():
         result: dict[str, Any] = {}
         if op.result is not None:
@@ -51,7 +52,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
             "required": list(op.required),
             "additionalProperties": True,
         }
-        paths[op.path] = {"post": {
+        documented[(paths or {}).get(op.name, op.path)] = {"post": {
             "operationId": op.name,
             "summary": op.summary,
             "requestBody": {"required": True,
@@ -68,7 +69,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
         "info": {"title": "Qavix OpenAPI (qavix_lab sandbox)", "version": "1"},
         "servers": [{"url": server_url}],
         "security": [{"bearer": []}],
-        "paths": paths,
+        "paths": documented,
         "components": {"schemas": schemas,
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from .config import SandboxConfig
+from .limits import LogRateLimit, guarded_http
 from .server import API_PREFIX, SandboxApp
 
 
@@ -33,6 +34,7 @@ class Sandbox:
         self.app.world.origin = f"http://{host}:{self.port}"
         self._server: Any = None
         self._thread: threading.Thread | None = None
+        self._log_limit = LogRateLimit(self.config.log_rate, self.config.log_burst)
 
     @property
     def url(self) -> str:
@@ -62,8 +64,13 @@ class Sandbox:
     def _uvicorn(self) -> Any:
         import uvicorn
 
+        settings = self.config
         config = uvicorn.Config(self.app, host=self.host, port=self.port, log_level="warning",
-                                access_log=False, lifespan="off", timeout_keep_alive=30)
+                                access_log=False, lifespan="off", timeout_keep_alive=30,
+                                http=guarded_http(settings.header_timeout),
+                                limit_concurrency=settings.max_connections,
+                                date_header=False)  # the app dates answers by its own clock
+        self._log_limit.install()
         return uvicorn.Server(config)
 
     def start(self) -> Sandbox:
@@ -84,6 +91,7 @@ class Sandbox:
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)
+        self._log_limit.remove()
         self.app.close()
 
     def serve(self) -> None:
@@ -91,6 +99,7 @@ class Sandbox:
         try:
             self._uvicorn().run()
         finally:
+            self._log_limit.remove()
             self.app.close()
 
     def __enter__(self) -> Sandbox:

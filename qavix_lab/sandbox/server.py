@@ -1,65 +1,32 @@
-"""The sandbox's HTTP front: WebResult API under ``/qavix``, links, auditions, S3 storage."""
+"""The sandbox as one ASGI app: the API under ``/qavix`` (:mod:`.api`), links, auditions, the
+OpenAPI document, and S3 storage for everything else; and the state they share."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import math
+import hashlib
+import hmac
+import secrets
 import tempfile
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
-import orjson
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from ..spec import MESSAGES, OPERATIONS, Operation
+from ..spec import OPERATIONS
+from ..spec.envelopes import ACCOUNT_PATHS
+from .api import API_PREFIX, Api
+from .billing import Billing
 from .config import SandboxConfig
-from .faults import Fault, Faults
-from .handlers import HANDLERS, describe, scenario_status
+from .faults import Faults
+from .handlers import describe, scenario_status
 from .jobs import VideoJobs, erase_areas
-from .ssrf import check_url
-from .world import ServiceError, Task, World
-
-log = logging.getLogger("qavix_lab.sandbox")
-API_PREFIX = "/qavix"
-# Handlers that read whole files; the others are quick enough to run on the event loop.
-_BLOCKING = {"files.complete", "voices.clone", "voices.list"}
-_HTML_PAGE = ("<html><head><title>{status} Bad Gateway</title></head><body><center><h1>{status}"
-              "</h1></center><hr><center>qavix-gateway</center></body></html>")
-
-
-def webresult(code: int, message: str, result: Any = None, status: int = 200,
-              headers: dict[str, str] | None = None) -> Response:
-    body = orjson.dumps({"code": code, "message": message, "result": result})
-    return Response(body, status_code=status, media_type="application/json", headers=headers)
-
-
-class RateLimiter:
-    """A token bucket per API key."""
-
-    def __init__(self, rate: float | None, burst: int) -> None:
-        self.rate, self.burst = rate, burst
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def retry_after(self, key: str) -> float | None:
-        if not self.rate:
-            return None
-        now = time.monotonic()
-        with self._lock:
-            tokens, last = self._buckets.get(key, (float(self.burst), now))
-            tokens = min(self.burst, tokens + (now - last) * self.rate)
-            if tokens >= 1:
-                self._buckets[key] = (tokens - 1, now)
-                return None
-            self._buckets[key] = (tokens, now)
-            return (1 - tokens) / self.rate
+from .limits import RateLimiter, dated, timed_receive
+from .ssrf import UrlGuard
+from .world import OUTPUT_BUCKET, ServiceError, Task, World
 
 
 class SandboxApp:
@@ -80,22 +47,31 @@ class SandboxApp:
         self.faults = Faults()
         self.limiter = RateLimiter(self.config.rate_limit, self.config.rate_burst)
         self.jobs = VideoJobs(self, self.config.video_workers)
+        self.url_guard = UrlGuard(self.config)
         self._catalog: list[dict[str, Any]] | None = None
         self._auditions: dict[int, bytes] = {}
+        self._link_secret = secrets.token_bytes(32)  # signs cloned voices' audition links
         self._denied = S3Denied
-        self.s3 = make_s3_app(self.store, self._authorize_upload, clock=self.world.now)
+        self.s3 = make_s3_app(self.store, self._authorize_upload, clock=self.world.now,
+                              permits=self.world.credential_permits)
+        self.billing = Billing(self.config.prices, self.config.starting_credits, self.world.now)
+        self.paths = {**{op.name: op.path for op in OPERATIONS.values()}, **ACCOUNT_PATHS,
+                      **self.config.paths}
+        self.front = Api(self, self.paths)
         self.api = Starlette(routes=[
-            Route(API_PREFIX + "/{path:path}", self._api, methods=["POST"]),
+            Route(API_PREFIX + "/{path:path}", self.front.answer, methods=["GET", "POST"]),
             Route("/files/{token}/{name:path}", self._file, methods=["GET", "HEAD"]),
             Route("/audition/{voice_id:int}.mp3", self._audition, methods=["GET", "HEAD"]),
             Route("/openapi.json", self._openapi, methods=["GET"]),
             Route(API_PREFIX + "/openapi.json", self._openapi, methods=["GET"]),
             Route("/healthz", lambda r: JSONResponse({"ok": True}), methods=["GET"]),
         ])
-        self._routes_by_path = {API_PREFIX + op.path: op for op in OPERATIONS.values()}
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
+        if scope["type"] == "http":
+            receive = timed_receive(receive, self.config.body_timeout)
+            send = dated(send, lambda: self.world.now() + self.config.clock_skew)
         if scope["type"] != "http" or path.startswith(
                 (API_PREFIX + "/", "/files/", "/audition/", "/openapi.json", "/healthz")):
             await self.api(scope, receive, send)
@@ -104,88 +80,9 @@ class SandboxApp:
 
     def close(self) -> None:
         self.jobs.shutdown()
+        self.url_guard.close()
         if self._tmp is not None:
             self._tmp.cleanup()
-
-    # -- the WebResult API -------------------------------------------------------------------
-    async def _api(self, request: Request) -> Response:
-        op = self._routes_by_path.get(request.url.path)
-        if op is None:
-            return webresult(4004, f"no such operation: {request.url.path}", status=404)
-        owner = self._owner(request)
-        if owner is None:
-            return webresult(4001, MESSAGES[4001])
-        wait = self.limiter.retry_after(owner)
-        if wait is not None:
-            return webresult(429, MESSAGES[429], status=429,
-                             headers={"Retry-After": str(max(1, math.ceil(wait)))})
-        fault = self.faults.next_for(op.name)
-        if self.faults.latency:
-            await asyncio.sleep(self.faults.latency)
-        if fault is not None and fault.kind != "slow_after":
-            return self._fault_response(fault)
-        response = await self._answer(op, owner, request)
-        if fault is not None:  # the work is done; the client just does not hear back in time
-            await asyncio.sleep(fault.delay)
-        return response
-
-    def _owner(self, request: Request) -> str | None:
-        scheme, _, key = request.headers.get("authorization", "").partition(" ")
-        key = key.strip()
-        return key if scheme.lower() == "bearer" and key in self.config.api_keys else None
-
-    async def _answer(self, op: Operation, owner: str, request: Request) -> Response:
-        try:
-            raw = await request.body()
-            body = orjson.loads(raw) if raw.strip() else {}
-        except orjson.JSONDecodeError:
-            return webresult(4005, "the request body is not valid JSON")
-        if not isinstance(body, dict):
-            return webresult(4005, "the request body must be a JSON object")
-        missing = op.missing(body)
-        if missing:
-            return webresult(4005, f"{MESSAGES[4005]}: {', '.join(missing)}")
-        for name in op.url_fields:
-            rejected = check_url(body.get(name), max_length=self.config.max_url_length,
-                                 allow_hosts=self.config.allow_hosts,
-                                 resolver=self.config.resolver, own_origins=[self.world.origin])
-            if rejected is not None:
-                code, reason = rejected
-                return webresult(code, f"{name}: {reason}", status=400)
-        body = {**op.defaults, **body}
-        handler = HANDLERS[op.name]
-        try:
-            if op.name in _BLOCKING:
-                result = await run_in_threadpool(handler, self, owner, body)
-            else:
-                result = handler(self, owner, body)
-        except ServiceError as exc:
-            return webresult(exc.code, exc.message, status=exc.http_status)
-        except Exception:
-            log.exception("sandbox handler %s crashed", op.name)
-            return webresult(5000, MESSAGES[5000])
-        return webresult(0, "success", result)
-
-    def _fault_response(self, fault: Fault) -> Response:
-        kind = fault.kind
-        retry = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
-        if kind == "http429":
-            return Response("Too Many Requests", status_code=429, headers=retry,
-                            media_type="text/plain")
-        if kind == "code429":
-            return webresult(429, MESSAGES[429], headers=retry)
-        if kind.startswith("code"):
-            code = int(kind[4:])
-            return webresult(code, MESSAGES.get(code, "error"))
-        if kind.startswith("http5"):
-            status = int(kind[4:])
-            return Response(_HTML_PAGE.format(status=status), status_code=status,
-                            media_type="text/html")
-        if kind == "html200":
-            return Response("<!DOCTYPE html><html><body>Please log in</body></html>",
-                            media_type="text/html")
-        return Response(b'{"code": 0, "message": "success", "result": {"taskI',
-                        media_type="application/json")
 
     # -- links, auditions, OpenAPI -----------------------------------------------------------
     async def _file(self, request: Request) -> Response:
@@ -206,10 +103,18 @@ class SandboxApp:
 
     async def _audition(self, request: Request) -> Response:
         voice_id = request.path_params["voice_id"]
-        voices = [self.catalog(), *self.world.clones.values()]
-        voice = next((v for group in voices for v in group if v["id"] == voice_id), None)
-        if voice is None:
-            return Response("no such voice", status_code=404)
+        voice = next((v for v in self.catalog() if v["id"] == voice_id), None)
+        if voice is None:  # a cloned voice: its owner's key or its signed link
+            owner = next((o for o, clones in self.world.clones.items()
+                          if any(v["id"] == voice_id for v in clones)), None)
+            if owner is None:
+                return Response("no such voice", status_code=404)
+            signed = hmac.compare_digest(request.query_params.get("sig", ""),
+                                         self._audition_signature(voice_id))
+            if not signed and self.front.owner(request) != owner:
+                return Response("a cloned voice's audition needs its owner's API key or its "
+                                "signed link", status_code=403)
+            voice = next(v for v in self.world.clones[owner] if v["id"] == voice_id)
         if voice_id not in self._auditions:
             from .catalog import audition_text
 
@@ -217,10 +122,14 @@ class SandboxApp:
             self._auditions[voice_id] = await run_in_threadpool(speak, audition_text(voice))
         return Response(self._auditions[voice_id], media_type="audio/mpeg")
 
+    def _audition_signature(self, voice_id: int) -> str:
+        return hmac.new(self._link_secret, f"audition:{voice_id}".encode(),
+                        hashlib.sha256).hexdigest()[:32]
+
     async def _openapi(self, request: Request) -> Response:
         from .openapi import openapi_document
 
-        return JSONResponse(openapi_document(self.world.origin + API_PREFIX))
+        return JSONResponse(openapi_document(self.world.origin + API_PREFIX, self.paths))
 
     # -- uploads -----------------------------------------------------------------------------
     def _authorize_upload(self, access_key: str, session_token: str | None) -> str:
@@ -262,8 +171,8 @@ class SandboxApp:
         from .catalog import clone_record
 
         with self.world.lock:
-            record = clone_record(next(self.world._file_ids), name,
-                                  lambda i: f"{self.world.origin}/audition/{i}.mp3")
+            record = clone_record(next(self.world._file_ids), name, lambda i: (
+                f"{self.world.origin}/audition/{i}.mp3?sig={self._audition_signature(i)}"))
             self.world.clones.setdefault(owner, []).append(record)
         return record["id"]
 
@@ -292,12 +201,14 @@ class SandboxApp:
             if task.final_status == 1:
                 voice, text = task.fields["voice"], task.fields["text"]
                 speak = self.synthesizer(voice)
-                record = self.world.new_file(task.owner, f"tts_{task.id}.mp3", "qavix-outputs",
-                                             f"{task.id}/tts_{task.id}.mp3", complete=True,
+                name = f"tts_{task.id}.mp3"
+                record = self.world.new_file(task.owner, name, OUTPUT_BUCKET,
+                                             self.world.output_key(name), complete=True,
                                              generate=lambda: speak(text))
                 task.outputs["dest"] = record.id
                 task.process = 100
             task.status = task.final_status
+            self.settle(task)
 
     def start_video_task(self, owner: str, kind: str, body: dict[str, Any]) -> Task:
         if kind == "video.erase":
@@ -306,6 +217,11 @@ class SandboxApp:
         task.final_status = scenario_status(body.get("name"))
         self.jobs.submit(task)
         return task
+
+    def settle(self, task: Task) -> None:
+        """A task has ended: a failed one is refunded what its creation was charged."""
+        if task.status == 2:
+            self.billing.refund(task.owner, str(task.id))
 
     def link_of(self, file_id: int | None) -> str | None:
         if file_id is None:

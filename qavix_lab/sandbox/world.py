@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from .config import SandboxConfig
 
@@ -24,11 +25,14 @@ OUTPUT_BUCKET = "qavix-outputs"
 
 
 class ServiceError(Exception):
-    """Answered as a WebResult with a non-zero code."""
+    """Answered as a WebResult with a non-zero code. ``wire_code`` and ``param`` refine it in
+    the v2 envelope (``"missing_field"``, ``"videoUrl"``)."""
 
-    def __init__(self, code: int, message: str, http_status: int = 200) -> None:
+    def __init__(self, code: int, message: str, http_status: int = 200, *,
+                 wire_code: str | None = None, param: str | None = None) -> None:
         super().__init__(message)
         self.code, self.message, self.http_status = code, message, http_status
+        self.wire_code, self.param = wire_code, param
 
 
 @dataclass
@@ -46,9 +50,11 @@ class FileRecord:
 
 @dataclass
 class Credential:
+    """Temporary upload credentials, good for one file's object only, until it is complete."""
+
     access: str
-    secret: str
-    token: str
+    secret: str = field(repr=False)
+    token: str = field(repr=False)
     expires: float
     file_id: int
 
@@ -81,6 +87,7 @@ class World:
         self.data_dir = data_dir
         self.lock = threading.RLock()
         self.offset = 0.0
+        self.started = time.time()
         self.files: dict[int, FileRecord] = {}
         self.links: dict[str, Link] = {}
         self.shown: dict[int, tuple[str, float]] = {}  # file id -> link given in task answers
@@ -88,7 +95,6 @@ class World:
         self.tasks: dict[int, Task] = {}
         self.clones: dict[str, list[dict[str, Any]]] = {}
         self._file_ids = itertools.count(6_100_000_000_000_000_001, 7)
-        self._task_ids = itertools.count(8_200_000_000_000_000_003, 13)
         self.origin = ""  # set when the server knows its port
 
     # -- time --------------------------------------------------------------------------------
@@ -126,7 +132,7 @@ class World:
         expires = self.now() + self.config.link_ttl
         with self.lock:
             self.links[token] = Link(record.id, expires)
-        url = f"{self.origin}/files/{token}/{record.name}"
+        url = f"{self.origin}/files/{token}/{quote(record.name, safe='')}"
         return {"fileId": record.id, "url": url, "expiresAt": self.iso(expires), "tmpUrl": url}
 
     def current_link(self, record: FileRecord) -> str:
@@ -170,6 +176,20 @@ class World:
             self.credentials[cred.access] = cred
         return cred
 
+    def revoke_credentials(self, file_id: int) -> None:
+        """Upload credentials end when their file is complete: its bytes are final."""
+        with self.lock:
+            for cred in self.credentials.values():
+                if cred.file_id == file_id:
+                    cred.expires = min(cred.expires, self.now())
+
+    def credential_permits(self, access: str, bucket: str, key: str) -> bool:
+        """Whether upload credentials reach this object: their own file's, nothing else."""
+        with self.lock:
+            cred = self.credentials.get(access)
+            record = self.files.get(cred.file_id) if cred else None
+            return record is not None and (record.bucket, record.key) == (bucket, key)
+
     def object_key(self, file_name: str) -> tuple[str, str]:
         suffix = Path(file_name).suffix.lower()[:10]
         day = datetime.fromtimestamp(self.now(), UTC).strftime("%Y%m%d")
@@ -177,8 +197,12 @@ class World:
 
     # -- tasks -------------------------------------------------------------------------------
     def new_task(self, owner: str, kind: str, fields: dict[str, Any], duration: float) -> Task:
+        """A task with an unpredictable int64 ID (above 2**53, as a float would round it)."""
         with self.lock:
-            task = Task(next(self._task_ids), owner, kind, dict(fields), self.now(), duration)
+            task_id = _random_id()
+            while task_id in self.tasks:
+                task_id = _random_id()
+            task = Task(task_id, owner, kind, dict(fields), self.now(), duration)
             self.tasks[task.id] = task
             return task
 
@@ -194,3 +218,12 @@ class World:
     def tasks_of(self, owner: str) -> list[Task]:
         with self.lock:
             return [t for t in self.tasks.values() if t.owner == owner]
+
+    @staticmethod
+    def output_key(name: str) -> str:
+        """Where a task's output lives: a random folder, so no one can guess (and pre-write) it."""
+        return f"{uuid.uuid4().hex}/{name}"
+
+
+def _random_id() -> int:
+    return 8_200_000_000_000_000_000 + secrets.randbelow(10**18)

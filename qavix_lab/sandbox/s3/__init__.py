@@ -14,7 +14,7 @@ with botocore's own SigV4 signer and must match (``None`` skips that check). Chu
 hex ``x-amz-content-sha256`` are.
 """
 
-from .app import Authorize, FaultHook, S3App, make_s3_app
+from .app import Authorize, FaultHook, Permits, S3App, make_s3_app
 from .calls import S3Call
 from .errors import S3Denied, S3Error
 from .responses import S3_NAMESPACE
@@ -22,6 +22,6 @@ from .store import MAX_OBJECT_SIZE, MAX_PARTS, MIN_PART_SIZE, MiB, ObjectInfo, O
 
 __all__ = [
     "MAX_OBJECT_SIZE", "MAX_PARTS", "MIN_PART_SIZE", "S3_NAMESPACE", "Authorize", "FaultHook",
-    "MiB", "ObjectInfo", "ObjectStore", "PartInfo", "S3App", "S3Call", "S3Denied", "S3Error",
-    "make_s3_app",
+    "MiB", "ObjectInfo", "ObjectStore", "PartInfo", "Permits", "S3App", "S3Call", "S3Denied",
+    "S3Error", "make_s3_app",
 ]

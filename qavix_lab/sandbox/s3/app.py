@@ -26,28 +26,33 @@ from .store import MAX_OBJECT_SIZE, MAX_PARTS, MiB, ObjectInfo, ObjectStore, _ch
 log = logging.getLogger("qavix_lab.sandbox.s3")
 
 Authorize = Callable[[str, str | None], str | None]
+Permits = Callable[[str, str, str], bool]
 FaultHook = Callable[[S3Call], "S3Error | None | Awaitable[S3Error | None]"]
 
 
 def make_s3_app(store: ObjectStore, authorize: Authorize, *, faults: FaultHook | None = None,
-                clock: Callable[[], float] = time.time) -> S3App:
+                clock: Callable[[], float] = time.time, permits: Permits | None = None) -> S3App:
     """An ASGI app serving ``store`` over the S3 protocol (path-style: ``/bucket/key``).
 
     ``authorize(access_key, session_token)`` raises :class:`S3Denied` to refuse a request, or
     returns the secret key to verify the signature with (None: not verified). ``faults(call)`` sees
     every accepted request before it is carried out and may return an :class:`S3Error` to answer
     with instead (``S3Error("InternalError", "injected", 500)`` proves retries). ``clock`` decides
-    when presigned URLs expire. Mount it at the root: it reads the bucket from the full path.
+    when presigned URLs expire. ``permits(access_key, bucket, key)`` scopes credentials: when it
+    says no (``key`` is ``""`` for a bucket-level request such as a listing), the request is
+    refused with ``AccessDenied`` 403, as a store refuses what a policy does not grant. Mount it
+    at the root: it reads the bucket from the full path.
     """
-    return S3App(store, authorize, faults, clock)
+    return S3App(store, authorize, faults, clock, permits)
 
 
 class S3App:
     """The ASGI app :func:`make_s3_app` builds."""
 
     def __init__(self, store: ObjectStore, authorize: Authorize, faults: FaultHook | None,
-                 clock: Callable[[], float]) -> None:
+                 clock: Callable[[], float], permits: Permits | None = None) -> None:
         self.store, self.authorize, self.faults, self.clock = store, authorize, faults, clock
+        self.permits = permits
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -68,9 +73,12 @@ class S3App:
         request_id = uuid.uuid4().hex[:16].upper()
         bucket, _, key = request.scope["path"].lstrip("/").partition("/")
         try:
+            access_key = self._check_credentials(request)
+            if self.permits is not None and not self.permits(access_key, bucket, key):
+                raise S3Denied("AccessDenied", "Access Denied", 403)
             call = _call_of(request, bucket, key)
-            call = S3Call(call.operation, bucket, key, self._check_credentials(request),
-                          call.part_number, call.upload_id)
+            call = S3Call(call.operation, bucket, key, access_key, call.part_number,
+                          call.upload_id)
             fault = self.faults(call) if self.faults else None
             if inspect.isawaitable(fault):
                 fault = await fault
@@ -81,6 +89,10 @@ class S3App:
             response = _error(e, request, request_id)
         except ClientDisconnect:
             raise
+        except TimeoutError:  # a body piece took too long (the server's receive is timed)
+            response = _error(S3Error("RequestTimeout", "Your socket connection to the server was "
+                                      "not read from or written to within the timeout period.",
+                                      400), request, request_id)
         except Exception:
             log.exception("S3 sandbox: %s %s failed", request.method, request.scope["path"])
             response = _error(S3Error("InternalError", "the sandbox failed", 500), request,
