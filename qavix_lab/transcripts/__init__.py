@@ -11,9 +11,10 @@ from ..errors import TranscriptFormatError
 from .parse import detect, from_task, parse
 from .profiles import PROFILES, Profile
 from .quality import plot_qa, qa, qa_summary, sentence_metrics
+from .records import TranscriptWarning
 from .subtitles import compare_timing, read_srt
 from .timeline import Timeline
 
-__all__ = ["PROFILES", "Profile", "Timeline", "TranscriptFormatError", "compare_timing",
-           "detect", "from_task", "parse", "plot_qa", "qa", "qa_summary", "read_srt",
-           "sentence_metrics"]
+__all__ = ["PROFILES", "Profile", "Timeline", "TranscriptFormatError", "TranscriptWarning",
+           "compare_timing", "detect", "from_task", "parse", "plot_qa", "qa", "qa_summary",
+           "read_srt", "sentence_metrics"]
