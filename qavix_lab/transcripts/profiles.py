@@ -89,7 +89,9 @@ _ROWS: list[tuple[str, str, str, float, int, bool, str, str]] = [
      "English Template guide (backlothelp 219375728, primary) has the same 17/13 and 42",
      "secondary; primary"),
     ("default-children", "*", "children", 13.0, 42, False,
-     "as default", "secondary; primary"),
+     "Most other Netflix language guides (13 cps for children), as issue 13 states them; the "
+     "English Template guide (backlothelp 219375728, primary) has the same 13",
+     "secondary; primary"),
 ]
 
 
