@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from qavix_lab.errors import TranscriptFormatError, ValidationError
-from qavix_lab.transcripts import detect, from_task, parse
+from qavix_lab.transcripts import TranscriptWarning, detect, from_task, parse
 
 DATA = Path(__file__).resolve().parents[1] / "datasets" / "transcripts"
 
@@ -145,7 +145,8 @@ def test_rtasr_all_three_shapes_agree(rtasr, dest):
     columns = ["start", "end", "speaker", "text", "translation"]
     expected = parse(dest).sentences[columns]
     pd.testing.assert_frame_equal(parse(rtasr).sentences[columns], expected)
-    pd.testing.assert_frame_equal(parse(load("lfasr_result.json")).sentences[columns], expected)
+    raw = parse(load("lfasr_result.json"), raw=True)  # the sentence list is raw too
+    pd.testing.assert_frame_equal(raw.sentences[columns], expected)
 
 
 def rt_message(seg: int, bg: int, ed: int, words: list[tuple[str, int, int]], kind: str = "0",
@@ -209,7 +210,7 @@ def lfasr() -> dict:
 
 
 def test_lfasr_getresult_answer_with_order_result_text(lfasr, dest):
-    t = parse(lfasr)
+    t = parse(lfasr, raw=True)
     assert list(t.sentences["text"]) == [x["onebest"] for x in dest]
     assert list(t.sentences["translation"]) == [x["dst"] for x in dest]
     assert list(t.sentences["segment_id"]) == [str(i) for i in range(len(dest))]
@@ -220,9 +221,12 @@ def test_lfasr_lattice_with_json_text_is_read_when_there_is_no_lattice2(lfasr, d
     order = json.loads(lfasr["content"]["orderResult"])
     del order["lattice2"]
     t = parse(order)
-    assert list(t.sentences["text"]) == [x["onebest"] for x in dest]
+    smoothed = [x["onebest"].removeprefix("嗯，") for x in dest]
+    assert list(t.sentences["text"]) == smoothed
     assert list(t.sentences["speaker"]) == [x["speaker"] for x in dest]
     assert t.sentences["translation"].isna().all()
+    with pytest.warns(TranscriptWarning, match="no lattice2"):
+        assert list(parse(order, raw=True).sentences["text"]) == smoothed
 
 
 def test_lfasr_broken_json_inside_is_named(lfasr):
@@ -239,7 +243,7 @@ def test_lfasr_bad_word_time_is_named_down_to_the_field(lfasr):
     order = json.loads(lfasr["content"]["orderResult"])
     order["lattice2"][1]["json_1best"]["st"]["rt"][0]["ws"][2]["wb"] = "soon"
     with pytest.raises(TranscriptFormatError, match="expected a number") as info:
-        parse(order)
+        parse(order, raw=True)
     assert info.value.where == "transcript.lattice2[1].json_1best.st.rt[0].ws[2].wb"
 
 

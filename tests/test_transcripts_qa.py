@@ -28,7 +28,7 @@ def checks(findings: pd.DataFrame, sentence: int) -> dict[str, str]:
 def test_findings_table_shape_and_dtypes():
     found = qa(timeline((0, 1, "x" * 30), (1.5, 4, "Fine and calm.")))
     assert list(found.columns) == ["sentence", "start", "end", "speaker", "check", "value",
-                                   "limit", "severity", "message"]
+                                   "limit", "severity", "message", "unit"]
     assert found["severity"].dtype == pd.CategoricalDtype(["info", "warning", "error"],
                                                           ordered=True)
     assert str(found["sentence"].dtype) == "Int64" and str(found["message"].dtype) == "string"
@@ -36,12 +36,12 @@ def test_findings_table_shape_and_dtypes():
 
 
 def test_reading_speed_is_flagged_above_the_limit_and_worse_above_a_fifth_more():
-    limit = EN.max_cps
+    wide = Profile("wide lines", max_chars_per_line=200)
+    limit = wide.max_cps
     ok = "a" * int(limit * 2)                      # exactly the limit over 2 s
     fast = "a" * int(limit * 2 + 4)                # a little over
     very = "a" * int(limit * 2 * 1.3)              # far over
-    found = qa(timeline((0, 2, ok), (3, 5, fast), (6, 8, very)), profile=Profile(
-        "wide lines", max_chars_per_line=200))
+    found = qa(timeline((0, 2, ok), (3, 5, fast), (6, 8, very)), profile=wide)
     assert "reading_speed" not in checks(found, 0)
     assert checks(found, 1)["reading_speed"] == "warning"
     assert checks(found, 2)["reading_speed"] == "error"
@@ -59,7 +59,7 @@ def test_chinese_counts_characters_with_its_own_limits():
 
 
 def test_children_profile_is_stricter():
-    text = "a" * 15 * 2  # 15 chars/s: fine for adults, too fast for children
+    text = "a" * 18 * 2  # 18 chars/s: fine for adults (20), too fast for children (17)
     assert qa(timeline((0, 2, text)), profile="en").empty
     assert checks(qa(timeline((0, 2, text)), profile="en-children"), 0)["reading_speed"]
 
@@ -73,21 +73,31 @@ def test_line_length_and_line_count_after_breaking():
     assert checks(found, 1)["lines"] == "error"
 
 
-def test_durations_outside_five_sixths_to_seven_seconds():
-    found = qa(timeline((0, 0.5, "Hi."), (1, 1.9, "Yes."), (2, 9.5, "A slow long thought.")))
+def test_durations_outside_five_sixths_to_seven_seconds_in_frames():
+    # At 24 fps: 5/6 s is 20 frames and 7 s is 168; at 25 fps 5/6 s needs 21 frames.
+    found = qa(timeline((0, 19 / 24, "Hi."), (1, 1 + 20 / 24, "Yes."), (3, 3 + 169 / 24,
+                                                                          "A slow thought.")))
     assert checks(found, 0)["duration"] == "warning"
+    assert found.loc[found["sentence"] == 0, "value"].iloc[0] == 19
     assert "duration" not in checks(found, 1)
     assert checks(found, 2)["duration"] == "warning"
+    at25 = qa(timeline((0, 20 / 25, "Hi."), (2, 2 + 21 / 25, "Yes.")), fps=25)
+    assert checks(at25, 0)["duration"] == "warning" and "duration" not in checks(at25, 1)
 
 
-def test_gaps_under_two_frames_and_overlaps():
-    two_frames = 2 / EN.fps
-    found = qa(timeline((0, 2, "One."), (2.0, 4, "Two."), (4.05, 6, "Three."),
-                        (6 + two_frames, 8, "Four."), (7.5, 9, "Five.")))
-    assert "gap" not in checks(found, 0)           # touching: a clean chain
-    assert checks(found, 1)["gap"] == "warning"     # 50 ms: flicker
-    assert "gap" not in checks(found, 2)           # exactly two frames
-    assert checks(found, 3)["overlap"] == "warning"
+def test_gaps_flicker_chaining_and_overlaps_in_frames():
+    f = 1 / 24
+    found = qa(timeline((0, 2, "One."), (2.0, 4, "Two."), (4 + f, 6, "Three."),
+                        (6 + 2 * f, 8, "Four."), (8 + 5 * f, 10, "Five."),
+                        (10 + 12 * f, 12, "Six."), (11.5, 14, "Seven.")))
+    assert checks(found, 0)["gap"] == "error"        # touching: no 2-frame gap
+    assert checks(found, 1)["gap"] == "error"        # 1 frame: flicker
+    assert "gap" not in checks(found, 2) and "chaining" not in checks(found, 2)  # 2 frames
+    assert checks(found, 3)["chaining"] == "warning"  # 5 frames: close it to 2
+    assert not checks(found, 4)                      # 12 frames: apart
+    assert checks(found, 5)["overlap"] == "error"
+    row = found[(found["sentence"] == 3) & (found["check"] == "chaining")].iloc[0]
+    assert (row["value"], row["limit"], row["unit"]) == (5, 12, "frames")
 
 
 def test_dub_fit_and_length_ratio_for_a_translation():
@@ -133,7 +143,7 @@ def test_summary_counts_and_shares():
     found = qa(timeline((0, 0.5, "Hi."), (0.52, 1, "Yo."), (2, 3, "Fine, thanks.")))
     summary = qa_summary(found)
     assert summary.loc["duration", "warning"] == 2
-    assert summary.loc["gap", "warning"] == 1
+    assert summary.loc["gap", "error"] == 1
     assert summary.loc["duration", "share"] == pytest.approx(2 / 3)
     assert list(summary.columns[:3]) == ["info", "warning", "error"]
 
@@ -154,7 +164,9 @@ def test_profiles_by_name_language_or_script():
     assert profile_for(None, "zh-CN") is PROFILES["zh"]
     assert profile_for(None, "en_US") is PROFILES["en"]
     assert profile_for(None, None, pd.Series(["这是中文。"])) is PROFILES["zh"]
-    assert profile_for(None, "fr", pd.Series(["Bonjour."])) is PROFILES["en"]
+    assert profile_for(None, "fr", pd.Series(["Bonjour."])) is PROFILES["default"]
+    assert profile_for(None, None, pd.Series(["안녕하세요 여러분"])) is PROFILES["ko"]
+    assert profile_for(None, None, pd.Series(["こんにちは、世界"])) is PROFILES["ja"]
     with pytest.raises(ValidationError, match="no QA profile 'xx'"):
         profile_for("xx")
     assert PROFILES["en"].min_gap == pytest.approx(2 / 24)

@@ -18,15 +18,21 @@ Format = Literal["rtasr", "lfasr", "sentences"]
 READERS: dict[str, Callable[[Any, str], Draft]] = {
     "rtasr": rtasr.read, "lfasr": lfasr.read, "sentences": sentence_list.read,
 }
+V1_KEYS = ("err_no", "data")  # the long-audio v1 answer {"ok", "err_no", "failed", "data"}
 _EXPECTED = ("expected rtasr messages (cn.st), a long-audio result (lattice, lattice2, "
              "orderResult) or a sentence list (bg, ed, onebest, wordsResultList)")
 
 
 def parse(obj_or_str: Any, format: Format | None = None, *, lang: str | None = None,
-          where: str = "transcript") -> Timeline:
+          raw: bool = False, where: str = "transcript") -> Timeline:
     """A :class:`Timeline` from a transcript in any iFlytek shape: a JSON string, bytes, or the
     decoded object. ``format`` forces a shape ("rtasr", "lfasr", "sentences"); by default it is
-    detected. Anything else raises :class:`TranscriptFormatError` naming the place.
+    detected. Anything else raises :class:`TranscriptFormatError` naming the place, and so do
+    negative, reversed, non-finite or absurd (over a week) times.
+
+    ``raw``: for a long-audio (lfasr) result, read the raw ``lattice2`` (fillers and repeats
+    kept) instead of the smoothed ``lattice``. The long-audio v1 answer (``{"ok", "err_no",
+    "failed", "data": "<JSON text>"}``) is unwrapped; one reporting an error raises.
 
     >>> parse(task.original_rtasr_info).sentences.head()   # doctest: +SKIP
     """
@@ -34,15 +40,32 @@ def parse(obj_or_str: Any, format: Format | None = None, *, lang: str | None = N
         raise ValidationError(f"format must be one of {', '.join(READERS)} or None, "
                               f"not {format!r}", where="parse(format)")
     with _collector_paused():
-        timeline = _read(obj_or_str, format, where, lang)
+        timeline = _read(obj_or_str, format, where, lang, raw)
     return timeline
 
 
-def _read(obj_or_str: Any, format: Format | None, where: str, lang: str | None) -> Timeline:
+def _read(obj_or_str: Any, format: Format | None, where: str, lang: str | None,
+          raw: bool) -> Timeline:
     # The decoded JSON dies when this returns, before the collector is back: left for later,
     # its millions of young objects would make the collector's next pass slow.
-    value = decoded(obj_or_str, where)
-    return READERS[format or detect(value, where)](value, where).timeline(where, lang=lang)
+    value, where = _opened_v1(decoded(obj_or_str, where), where)
+    shape = format or detect(value, where)
+    draft = lfasr.read(value, where, raw=raw) if shape == "lfasr" else READERS[shape](value,
+                                                                                      where)
+    return draft.timeline(where, lang=lang)
+
+
+def _opened_v1(value: Any, where: str) -> tuple[Any, str]:
+    """The sentence list inside a long-audio v1 answer; other values as they are."""
+    if not (isinstance(value, dict) and all(k in value for k in V1_KEYS)):
+        return value, where
+    ok, err_no = value.get("ok", 0), value.get("err_no", 0)
+    if str(ok) != "0" or str(err_no) != "0":
+        failed = value.get("failed")
+        raise fault(where, f"the service reported an error: ok {ok}, err_no {err_no}"
+                    + (f", {failed}" if failed else ""))
+    where = f"{where}.data"
+    return decoded(value["data"], where), where
 
 
 @contextmanager

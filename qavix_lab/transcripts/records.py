@@ -22,6 +22,11 @@ from ..errors import TranscriptFormatError
 REQUIRED: Any = object()
 
 
+class TranscriptWarning(UserWarning):
+    """Something in a transcript to know about that does not stop parsing (a failed order, a
+    zero-length cue lengthened for SRT...)."""
+
+
 def describe(value: Any) -> str:
     """A short description of a JSON value for error messages."""
     if isinstance(value, dict):

@@ -128,27 +128,47 @@ def _latest(segments: list[str], kinds: list[str]) -> np.ndarray:
     return np.array(sorted(chosen.values()), dtype=np.intp)
 
 
-def read_st_words(draft: Draft, st: Records) -> tuple[np.ndarray, Records]:
+def read_st_words(draft: Draft, st: Records) -> np.ndarray:
     """Words of iFlytek ``st`` objects (rtasr and lfasr alike): the 1-best candidate (first
-    ``cw``) of each ``ws``. Returns each word's sentence and its ``cw`` records."""
+    ``cw``) of each ``ws``, with its speaker ``rl`` when it has one. Returns each word's
+    sentence."""
+    draft.sentence_place = (st.place, "bg", "ed")
     columns = _plain_words(st.items)
     if columns is None:  # something unusual: the checked way names it, or copes with it
         return _read_st_words_checked(draft, st)
-    sentence, begin, end, text, code, confidence, best = columns
+    sentence, begin, end, text, code, confidence, roles = columns
     draft.set_words(sentence, begin, end, text, code, confidence)
-    return sentence, Records.of_objects(best, lambda j: _best_words(st)[1].place(j))
+    draft.word_role = _named(roles)
+    draft.word_place = (lambda j: _ws_place(st, j), "wb", "we")
+    return sentence
+
+
+def _ws_place(st: Records, j: int) -> str:
+    """Where word ``j`` (its ``ws``, which holds ``wb``/``we``) is."""
+    best = _best_words(st)[1]
+    return best.parent.place(int(best.owner[j])) if best.parent else best.place(j)
+
+
+def _named(roles: list[Any]) -> list[str | None] | None:
+    """Word speaker labels as text, or None when no word names a speaker."""
+    try:
+        if set(roles) <= {None, "", "0", 0}:
+            return None
+    except TypeError:  # an unhashable label: taken as its text below
+        pass
+    return [None if r is None else str(r) for r in roles]
 
 
 def _plain_words(sts: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str],
-                                           np.ndarray, np.ndarray, list[dict]] | None:
+                                           np.ndarray, np.ndarray, list[Any]] | None:
     """The word columns read in one pass over the words, or None when anything is not the plain
     usual shape (lists as JSON text, empty ``cw``, missing keys, numbers as text...)."""
     counts: list[int] = []
-    best: list[dict] = []  # each word's 1-best candidate
+    roles: list[Any] = []  # each word's 1-best candidate's speaker label
     begin, end, text, tag, confidence = [], [], [], [], []
     try:
         for s in sts:
-            before, rt = len(best), s["rt"]
+            before, rt = len(roles), s["rt"]
             if type(rt) is not list:
                 return None
             for r in rt:
@@ -161,8 +181,8 @@ def _plain_words(sts: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray, l
                     text.append(cw["w"])
                     tag.append(cw["wp"])
                     confidence.append(cw.get("wc"))
-                    best.append(cw)
-            counts.append(len(best) - before)
+                    roles.append(cw.get("rl"))
+            counts.append(len(roles) - before)
         code = np.fromiter(map(WORD_TAGS.get, tag, repeat(0)), dtype=np.int8, count=len(tag))
     except (KeyError, IndexError, TypeError):
         return None
@@ -172,7 +192,7 @@ def _plain_words(sts: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray, l
             or not set(map(type, text)) <= {str}:
         return None
     sentence = np.repeat(np.arange(len(sts), dtype=np.intp), counts)
-    return sentence, begin_frames, end_frames, text, code, scores, best
+    return sentence, begin_frames, end_frames, text, code, scores, roles
 
 
 def _best_words(st: Records) -> tuple[Records, Records]:
@@ -181,7 +201,7 @@ def _best_words(st: Records) -> tuple[Records, Records]:
     return ws, ws.first_of("cw")
 
 
-def _read_st_words_checked(draft: Draft, st: Records) -> tuple[np.ndarray, Records]:
+def _read_st_words_checked(draft: Draft, st: Records) -> np.ndarray:
     """:func:`read_st_words` level by level: slower, but it decodes JSON text, skips empty
     ``cw`` and names the place of anything wrong."""
     ws, best = _best_words(st)
@@ -189,21 +209,20 @@ def _read_st_words_checked(draft: Draft, st: Records) -> tuple[np.ndarray, Recor
     sentence = ws.index_in(st)[best.owner]
     draft.set_words(sentence, word_ws.numbers("wb"), word_ws.numbers("we"), best.texts("w"),
                     best.codes("wp", WORD_TAGS, "n"), best.numbers("wc", None))
-    return sentence, best
+    draft.word_role = _named(best.texts("rl", None))
+    draft.word_place = (lambda j: word_ws.place(j), "wb", "we")
+    return sentence
 
 
 def _read_words(draft: Draft, st: Records) -> None:
-    """Words, ends of unfinished results, and speakers: ``rl`` on the sentence, else on its
-    first word (a speaker change starts a new sentence), carried forward."""
-    sentence, best = read_st_words(draft, st)
+    """Words, ends of unfinished results, and speakers. rtasr's ``wc`` is a placeholder (always
+    "0.00"), so word confidence is left missing, not zero. Speakers: ``rl`` on the sentence or
+    on any word, "0" meaning the same speaker as before (see ``Draft``)."""
+    read_st_words(draft, st)
+    draft.word_confidence = np.full(len(draft.word_confidence), np.nan)
     draft.end_ms = _ends(draft)
-    first_word = np.searchsorted(sentence, np.arange(len(st)))
-    candidates = np.flatnonzero(first_word < len(sentence))
-    has_words = candidates[sentence[first_word[candidates]] == candidates]
-    word_roles = dict(zip(has_words.tolist(), best.take(first_word[has_words]).texts("rl", "0"),
-                          strict=True))
-    draft.speaker = carry_speakers([role if role not in ("0", "") else word_roles.get(i, "0")
-                                    for i, role in enumerate(draft.speaker)])
+    if draft.word_role is None:
+        draft.speaker = carry_speakers(draft.speaker)
 
 
 def _ends(draft: Draft) -> np.ndarray:

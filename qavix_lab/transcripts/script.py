@@ -15,6 +15,10 @@ import pandas as pd
 # Han, kana, CJK symbols and punctuation, full-width forms: written without spaces, full width.
 _WIDE = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _WIDE_CHAR = re.compile(f"[{_WIDE}]")
+# Hangul is full width too, but Korean is written with spaces between words: it counts 1 when
+# measuring a line (Netflix's Korean guide) without changing how words join or lines break.
+_HANGUL = "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af"
+_FULL_CHAR = re.compile(f"[{_WIDE}{_HANGUL}]")
 # Spaces that must go after joining tokens with " ": around wide characters, before closing
 # punctuation, after opening brackets (every match starts with the space: a fast scan).
 _SPACE_TO_DROP = re.compile(f" (?:(?=[{_WIDE}.,!?;:%)\\]}}])|(?<=[{_WIDE}(\\[{{] ))")
@@ -35,8 +39,9 @@ def join_words(tokens: Sequence[str]) -> str:
 
 
 def is_wide(text: str) -> bool:
-    """True when most letters of ``text`` are CJK (then it is measured in full-width cells)."""
-    wide = len(_WIDE_CHAR.findall(text))
+    """True when most letters of ``text`` are CJK or Hangul (then it is measured in full-width
+    cells)."""
+    wide = len(_FULL_CHAR.findall(text))
     return wide > 0 and wide >= 0.3 * len(text.replace(" ", ""))
 
 
@@ -44,13 +49,14 @@ def reading_length(texts: pd.Series, wide: bool) -> pd.Series:
     """Characters a viewer reads, line breaks excluded (float64).
 
     Latin script: every character, spaces and punctuation included (the usual subtitle rule).
-    CJK: full-width characters count 1 and half-width ones (Latin letters, digits) 1/2.
+    CJK and Korean: full-width characters count 1 and half-width ones (Latin letters, digits,
+    spaces, punctuation) 1/2.
     """
     texts = texts.astype("string").fillna("").str.replace("\n", "", regex=False)
     total = texts.str.len().astype("float64")
     if not wide:
         return total
-    full = texts.str.count(_WIDE_CHAR.pattern).astype("float64")
+    full = texts.str.count(_FULL_CHAR.pattern).astype("float64")
     return full + 0.5 * (total - full)
 
 
@@ -58,7 +64,7 @@ def text_width(text: str, wide: bool) -> float:
     """:func:`reading_length` of one string."""
     if not wide:
         return float(len(text))
-    full = len(_WIDE_CHAR.findall(text))
+    full = len(_FULL_CHAR.findall(text))
     return full + 0.5 * (len(text) - full)
 
 
@@ -123,3 +129,61 @@ def join_sentences(tokens: list[str], offsets: np.ndarray) -> list[str]:
         return [join_words(tokens[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     # One pass of the regex over all sentences at once: much faster than one per sentence.
     return _SPACE_TO_DROP.sub("", text).split("\n")
+
+
+_SENTENCE_END = set(".!?…\u3002\uff01\uff1f")
+_CLAUSE_END = set(",;:\u3001\uff0c\uff1b\uff1a")
+_CONJUNCTIONS = ("and", "but", "or", "so", "because", "that", "which", "when", "while", "if",
+                 "then", "although", "et", "mais", "ou", "y", "pero", "und", "aber", "oder")
+_WIDE_CONJUNCTIONS = ("但是", "可是", "而且", "所以", "因为", "然后", "如果", "不过", "还有")
+
+
+def linguistic_split(text: str, parts: int, wide: bool = False) -> list[str]:
+    """``text`` in ``parts`` pieces of about equal width, each cut at the best linguistic break
+    near its target: after a sentence's end, else after a clause (comma, semicolon...), else
+    before a conjunction, else between words (or CJK characters). Pieces are stripped; fewer come
+    back when the text has fewer break points.
+
+    >>> linguistic_split("I came home late. The door was open, and nobody was there.", 2)
+    ['I came home late.', 'The door was open, and nobody was there.']
+    """
+    text = " ".join(text.split())
+    points = _ranked_breaks(text)
+    if parts <= 1 or not points:
+        return [text] if text else []
+    total = text_width(text, wide)
+    cuts: list[int] = []
+    for k in range(1, parts):
+        target = total * k / parts
+        later = [(c, r) for c, r in points if not cuts or c > cuts[-1]]
+        if not later:
+            break
+        # Within a window around the target the best rank wins, nearest the target on ties.
+        window = total / parts / 2
+        near = [(c, r) for c, r in later if abs(text_width(text[:c], wide) - target) <= window]
+        pool = near or later
+        cut = min(pool, key=lambda cr: (cr[1], abs(text_width(text[:cr[0]], wide) - target)))[0]
+        cuts.append(cut)
+    pieces = [text[a:b].strip() for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+    return [p for p in pieces if p]
+
+
+def _ranked_breaks(text: str) -> list[tuple[int, int]]:
+    """Offsets where a piece may end, with a rank (0 best): sentence end, clause end,
+    before a conjunction, any other break point."""
+    ranked = []
+    lowered = text.lower()
+    for c in _break_points(text):
+        before = text[:c].rstrip()[-1:]
+        rest = lowered[c:].lstrip()
+        if before in _SENTENCE_END:
+            rank = 0
+        elif before in _CLAUSE_END:
+            rank = 1
+        elif any(rest.startswith(w + " ") for w in _CONJUNCTIONS) or rest.startswith(
+                _WIDE_CONJUNCTIONS):
+            rank = 2
+        else:
+            rank = 3
+        ranked.append((c, rank))
+    return ranked

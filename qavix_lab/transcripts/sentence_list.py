@@ -1,8 +1,11 @@
 """The sentence-list form (what the sandbox emits, like iFlytek's lfasr ``onebest`` lists).
 
 ``[{"bg", "ed", "onebest", "speaker", "wordsResultList": [{"wordBg", "wordEd", "wordsName",
-"wp", "wc"}], "dst"?}]``: ``bg``/``ed`` in ms from the start of the media, ``wordBg``/``wordEd``
-in 10 ms frames from the sentence's ``bg`` (see ``draft.WORD_FRAME_MS``), ``dst`` the translation.
+"wp", "wc"}], "dst"?}]``, alone or as the ``data`` (JSON text) of the long-audio v1 answer
+``{"ok": 0, "err_no": 0, "failed": null, "data": "[...]"}``: ``bg``/``ed`` in ms from the start
+of the media, ``wordBg``/``wordEd`` in 10 ms frames from the sentence's ``bg`` (see
+``draft.WORD_FRAME_MS``), ``dst`` the translation. Texts are stripped (a real result has
+sentences with a leading space).
 """
 
 from __future__ import annotations
@@ -28,8 +31,10 @@ def read(value: Any, where: str) -> Draft:
         text=rows.texts("onebest", None),
         translation=rows.texts("dst", None),
         score=np.full(len(rows), np.nan),
+        sentence_place=(rows.place, "bg", "ed"),
     )
     words = rows.children("wordsResultList", optional=True)
+    draft.word_place = (words.place, "wordBg", "wordEd")
     draft.set_words(words.index_in(rows), words.numbers("wordBg"), words.numbers("wordEd"),
                     words.texts("wordsName"), words.codes("wp", WORD_TAGS, "n"),
                     words.numbers("wc", None))

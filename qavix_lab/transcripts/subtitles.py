@@ -3,6 +3,7 @@ task's SRT back in, and its timing compared with the transcript."""
 
 from __future__ import annotations
 
+import warnings
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,9 +12,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import TranscriptFormatError
-from .draft import Draft
+from .draft import MAX_MS, Draft
 from .intervals import best_overlap
 from .profiles import profile_for
+from .records import TranscriptWarning
 from .script import break_lines, join_words
 
 if TYPE_CHECKING:
@@ -42,34 +44,65 @@ def _broken(texts: pd.Series, max_chars: int | None, lang: str | None) -> list[s
             for t in texts.to_numpy(dtype=object, na_value=None)]
 
 
-def to_srt(timeline: Timeline, max_chars: int | None = None, bilingual: bool = False) -> str:
-    """SubRip text of the timeline."""
+# A zero-length cue (an intermediate result caught at one instant) lasts this long in SRT, where
+# a cue must end after it starts (players and the ``srt`` library drop the others): one frame
+# at 25 fps.
+INSTANT_CUE = 0.04
+
+
+def to_srt(timeline: Timeline, max_chars: int | None = None, bilingual: bool = False,
+           instant: float = INSTANT_CUE) -> str:
+    """SubRip text of the timeline. Zero-length cues are kept, lasting ``instant`` seconds
+    (a :class:`TranscriptWarning` says how many). Times that SubRip cannot hold (negative,
+    not finite, reversed, beyond a week) raise :class:`TranscriptFormatError` naming the row."""
     import srt
 
-    s = timeline.sentences
-    cues = [srt.Subtitle(i + 1, _delta(start), _delta(end), text)
-            for i, (start, end, text) in enumerate(zip(s["start"], s["end"],
-                                                       cue_texts(timeline, max_chars, bilingual),
-                                                       strict=True))]
+    start, end = _checked_times(timeline)
+    instants = np.flatnonzero(end <= start)
+    if len(instants):
+        end = end.copy()
+        end[instants] = start[instants] + max(float(instant), 0.001)
+        warnings.warn(f"{len(instants)} zero-length cue(s) (the first at {start[instants[0]]:.3f}"
+                      f" s) last {max(float(instant), 0.001):g} s in SRT, where a cue must end "
+                      "after it starts", TranscriptWarning, stacklevel=3)
+    cues = [srt.Subtitle(i + 1, _delta(a), _delta(b), text)
+            for i, (a, b, text) in enumerate(zip(start.tolist(), end.tolist(),
+                                                 cue_texts(timeline, max_chars, bilingual),
+                                                 strict=True))]
     return srt.compose(cues)
 
 
 def to_vtt(timeline: Timeline, max_chars: int | None = None) -> str:
-    """WebVTT text of the timeline."""
-    s = timeline.sentences
-    cues = [f"{i + 1}\n{_vtt_time(start)} --> {_vtt_time(end)}\n{_vtt_escape(text)}\n"
-            for i, (start, end, text) in enumerate(zip(s["start"], s["end"],
-                                                       cue_texts(timeline, max_chars),
-                                                       strict=True))]
+    """WebVTT text of the timeline (zero-length cues are valid WebVTT and stay so)."""
+    start, end = _checked_times(timeline)
+    cues = [f"{i + 1}\n{_vtt_time(a)} --> {_vtt_time(b)}\n{_vtt_escape(text)}\n"
+            for i, (a, b, text) in enumerate(zip(start.tolist(), end.tolist(),
+                                                 cue_texts(timeline, max_chars),
+                                                 strict=True))]
     return "\n".join(["WEBVTT\n", *cues])
 
 
+def _checked_times(timeline: Timeline) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end seconds, each a time a subtitle file can hold, else a typed error."""
+    s = timeline.sentences
+    start = pd.to_numeric(s["start"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    end = pd.to_numeric(s["end"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        bad = ~((start >= 0) & (end >= start) & (end * 1000 <= MAX_MS))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise TranscriptFormatError(
+            f"a subtitle needs 0 <= start <= end <= one week, found start "
+            f"{float(start[i])!r} s and end {float(end[i])!r} s", where=f"sentences row {i}")
+    return start, end
+
+
 def _delta(seconds: float) -> timedelta:
-    return timedelta(milliseconds=round(max(seconds, 0.0) * 1000))
+    return timedelta(milliseconds=round(seconds * 1000))
 
 
 def _vtt_time(seconds: float) -> str:
-    ms = round(max(seconds, 0.0) * 1000)
+    ms = round(seconds * 1000)
     return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
 
 

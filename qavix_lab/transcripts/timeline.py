@@ -223,11 +223,12 @@ class Timeline:
         return timeline_png(self)
 
     # --- subtitles ----------------------------------------------------------------------------
-    def to_srt(self, max_chars: int | None = None) -> str:
-        """SubRip text; lines broken at ``max_chars`` (default: the language's profile)."""
+    def to_srt(self, max_chars: int | None = None, instant: float = 0.04) -> str:
+        """SubRip text; lines broken at ``max_chars`` (default: the language's profile); a
+        zero-length cue lasts ``instant`` seconds (with a warning)."""
         from .subtitles import to_srt
 
-        return to_srt(self, max_chars=max_chars)
+        return to_srt(self, max_chars=max_chars, instant=instant)
 
     def to_bilingual_srt(self, max_chars: int | None = None) -> str:
         """SubRip text with the translation (or source text) under each subtitle."""
