@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qavix_lab.blind_test import BlindTest, binomial_verdict
+from qavix_lab.audio.listening.blinding import BlindTest, binomial_verdict
 from qavix_lab.errors import ValidationError
 
 
