@@ -122,6 +122,7 @@ def test_raters_take_turns_in_the_widget_and_it_never_names_a_system(clips, tmp_
     for n in range(total):
         state = synced(widget)
         assert not any(name in state for name in SYSTEMS) and str(tmp_path) not in state
+        assert widget.trial["number"] == n + 1
         widget._on_message(widget, {"type": "answer", "trial": widget.trial["id"],
                                     "answer": "A", "seconds": 1.25}, [])
     assert widget.trial == {} and "Thank you, ann" in widget.message
