@@ -30,6 +30,8 @@ function render({ model, el }) {
     go.textContent = model.get("rater") ? "Next rater" : "Start";
     go.style.display = running ? "none" : "";
     if (current) { current.destroy(); current = null; }
+    if (!running && head.dataset.was === "running") name.value = "";  // the next rater's turn
+    head.dataset.was = running ? "running" : "idle";
     stage.innerHTML = "";
     if (!running) return;
     current = mountTrial(stage, { kind: model.get("kind"), letters: trial.letters,

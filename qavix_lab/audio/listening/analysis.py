@@ -110,7 +110,10 @@ def screening(test: ListeningTest, answers: pd.DataFrame | None = None) -> pd.Da
     answers = test.answers if answers is None else answers
     rows = []
     for rater, mine in answers.groupby("rater", sort=False):
-        gold = [_gold_passed(test.kind, r) for r in mine[mine["role"] == "gold"].itertuples()]
+        checks = mine["role"] == "gold"
+        if test.kind == "mushra":
+            checks = mine["systems"].map(lambda s: ANCHOR in s)
+        gold = [_gold_passed(test.kind, r) for r in mine[checks].itertuples()]
         by_trial = {r.trial: r for r in mine.itertuples()}
         dups = [_consistent(test.kind, by_trial[r.repeats], r)
                 for r in mine[mine["role"] == "duplicate"].itertuples() if r.repeats in by_trial]
@@ -326,7 +329,7 @@ def analyze(test: ListeningTest, *, quality: pd.DataFrame | None = None,
     scores = scores_frame(test, kept)
     tables: dict[str, pd.DataFrame] = {"screening": screen}
     if test.kind == "mushra":
-        tables["ranking"] = _ranking_means(scores, confidence, boot)
+        tables["ranking"] = _ranking_means(scores[scores["system"] != ANCHOR], confidence, boot)
     else:
         tables["pairs"] = _pairs_table(test, scores, confidence, boot)
         if len(test.systems) > 2 and test.kind != "abx":

@@ -97,7 +97,8 @@ class ListeningTest:
     ``kind``: "ab" (preference, with "no preference"), "abx" (is a difference audible),
     "cmos" (B against A, -3..+3) or "mushra" (0..100 for every system of an item at once).
     ``duplicates``/``gold``: hidden repeats and anchor trials (a count, or a share of the
-    trials; default 10 %, at least one). ``codec``: "opus" or "mp3". ``folder``: where the
+    trials; default 10 %, at least one). In MUSHRA any ``gold`` puts the hidden anchor into
+    every trial instead. ``codec``: "opus" or "mp3". ``folder``: where the
     prepared stimuli go (a temporary folder by default).
     """
 
@@ -155,10 +156,18 @@ class ListeningTest:
         """Balanced, counterbalanced test trials, then hidden duplicates and gold trials."""
         rng = self._rng
         base: list[tuple[str, tuple[str, ...]]] = []
+        duplicates, gold = (_count(n, len(self.items) if self.kind == "mushra" else
+                                   len(self.items) * len(self.systems) * (len(self.systems) - 1)
+                                   // 2, what)
+                            for n, what in zip(counts, ("duplicates", "gold"), strict=True))
         if self.kind == "mushra":
-            for j, item in enumerate(self.items):  # a Latin-square rotation of the slots
-                shift = j % len(self.systems)
-                base.append((item, tuple(self.systems[shift:] + self.systems[:shift])))
+            # a Latin-square rotation of the slots; with gold, the hidden anchor is in every
+            # trial (as ITU-R BS.1534 has it), so a trial's slot count tells nothing
+            names = [*self.systems, ANCHOR] if gold else self.systems
+            for j, item in enumerate(self.items):
+                shift = j % len(names)
+                base.append((item, tuple(names[shift:] + names[:shift])))
+            gold = 0
         else:
             pairs = list(itertools.combinations(self.systems, 2))
             flip = rng.randrange(2)
@@ -169,8 +178,6 @@ class ListeningTest:
                 if self.kind == "abx":  # X is A in half the trials and B in the other half
                     slots = (first, second, (first, second)[(j + k // 2 + flip) % 2])
                 base.append((item, slots))
-        duplicates, gold = (_count(n, len(base), what) for n, what in
-                            zip(counts, ("duplicates", "gold"), strict=True))
         trials = [Trial(f"k{i}", item, (), slots) for i, (item, slots) in enumerate(base)]
         for original in rng.sample(trials, min(duplicates, len(trials))):
             slots = original.systems
@@ -181,11 +188,8 @@ class ListeningTest:
         for j in range(gold):
             item = self.items[j % len(self.items)]
             system = self.systems[j % len(self.systems)]
-            if self.kind == "mushra":
-                slots = tuple(rng.sample([*self.systems, ANCHOR], len(self.systems) + 1))
-            else:
-                pair = (system, ANCHOR) if j % 2 == 0 else (ANCHOR, system)
-                slots = pair if self.kind != "abx" else (*pair, pair[j // 2 % 2])
+            pair = (system, ANCHOR) if j % 2 == 0 else (ANCHOR, system)
+            slots = pair if self.kind != "abx" else (*pair, pair[j // 2 % 2])
             trials.append(Trial(f"k{len(trials)}", item, (), slots, "gold"))
         # numbered in a shuffled order, so that an ID does not tell a duplicate or a gold trial
         rng.shuffle(trials)
