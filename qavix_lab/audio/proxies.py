@@ -61,6 +61,7 @@ def _dnsmos_session() -> Any:
     model = resources.files("speechmos").joinpath("dnsmos_models", "sig_bak_ovr.onnx")
     options = ort.SessionOptions()
     options.log_severity_level = 3
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # no busy waits
     return ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
 
 
@@ -99,7 +100,9 @@ def dnsmos(signals: Sequence[np.ndarray]) -> pd.DataFrame:
 @functools.cache
 def _decoder() -> Any:
     pocketsphinx = _require("pocketsphinx", "The ASR round trip")
-    return pocketsphinx.Decoder(samprate=DNSMOS_RATE, loglevel="FATAL")
+    # narrower pruning than the defaults: the same words on TTS speech, in about half the time
+    return pocketsphinx.Decoder(samprate=DNSMOS_RATE, loglevel="FATAL", topn=2, maxwpf=5,
+                                maxhmmpf=8000)
 
 
 def normalize_words(text: str) -> str:

@@ -5,6 +5,7 @@ with the keyboard, its results file merged back and analysed; and the notebook w
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from listening_support import SYSTEMS, TEXTS, make_clips
@@ -12,6 +13,7 @@ from listening_support import SYSTEMS, TEXTS, make_clips
 from qavix_lab.audio.listening import ListeningTest
 
 pytestmark = pytest.mark.browser
+TESTS = Path(__file__).resolve().parents[1]  # listening_support, for the kernel too
 
 DURATIONS = """async () => {
   const data = JSON.parse(document.getElementById("qavix-test").textContent);
@@ -88,8 +90,7 @@ def test_raters_take_turns_in_the_notebook_widget_with_the_keyboard(lab_page,
                                                                     run_notebook_cells):
     page = lab_page()
     notebook = run_notebook_cells(page, [
-        "import sys; sys.path.insert(0, %r)\n" % str(__import__("pathlib").Path(
-            __file__).resolve().parents[1]) +
+        f"import sys; sys.path.insert(0, {str(TESTS)!r})\n"
         "from pathlib import Path\n"
         "from listening_support import make_clips, TEXTS\n"
         "from qavix_lab.audio.listening import ListeningTest\n"

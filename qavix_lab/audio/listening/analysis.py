@@ -300,10 +300,11 @@ def _verdict(test: ListeningTest, tables: dict[str, pd.DataFrame], raters: int,
                          + ("an audible difference." if heard else "no audible difference shown."))
             continue
         reliable = row.ci_low > 0 or row.ci_high < 0
-        better, worse = (row.b, row.a) if row.mean > 0 else (row.a, row.b)
+        better, worse = (row.b, row.a) if row.mean >= 0 else (row.a, row.b)
+        low, high = (row.ci_low, row.ci_high) if row.mean >= 0 else (-row.ci_high, -row.ci_low)
         what = "CMOS" if test.kind == "cmos" else "net preference"
         parts.append(f"{better} over {worse}: {what} {abs(row.mean):.2f} "
-                     f"[{level}: {row.ci_low:+.2f} to {row.ci_high:+.2f}], {row.n} answers, "
+                     f"[{level}: {low:+.2f} to {high:+.2f}], {row.n} answers, "
                      f"{row.ties} ties, sign test {_p(row.p_value)}: "
                      + ("a reliable difference." if reliable else "not a reliable difference."))
     head = f"{raters} raters, {len(test.items)} items"

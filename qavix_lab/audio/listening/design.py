@@ -163,10 +163,10 @@ class ListeningTest:
         if self.kind == "mushra":
             # a Latin-square rotation of the slots; with gold, the hidden anchor is in every
             # trial (as ITU-R BS.1534 has it), so a trial's slot count tells nothing
-            names = [*self.systems, ANCHOR] if gold else self.systems
+            slots_of_item = [*self.systems, ANCHOR] if gold else self.systems
             for j, item in enumerate(self.items):
-                shift = j % len(names)
-                base.append((item, tuple(names[shift:] + names[:shift])))
+                shift = j % len(slots_of_item)
+                base.append((item, tuple(slots_of_item[shift:] + slots_of_item[:shift])))
             gold = 0
         else:
             pairs = list(itertools.combinations(self.systems, 2))
@@ -325,6 +325,15 @@ class ListeningTest:
         return added
 
     # -- analysis ----------------------------------------------------------------------------
+    def quality(self, *, asr: bool | None = None, lang: str = "en") -> pd.DataFrame:
+        """:func:`qavix_lab.audio.quality` of every system's stimulus (as raters hear it), with
+        the items as texts for the ASR round trip; for ``analyze(quality=...)``."""
+        from ..proxies import quality
+
+        rows = self.stimuli[self.stimuli["system"] != ANCHOR].reset_index(drop=True)
+        table = quality(list(rows["path"]), texts=list(rows["item"]), lang=lang, asr=asr)
+        return pd.concat([rows[["system", "item"]], table.reset_index(drop=True)], axis=1)
+
     def analyze(self, *, quality: pd.DataFrame | None = None, exclude_flagged: bool = True,
                 confidence: float = 0.95, boot: int = 400) -> Any:
         """Tables, figures and a plain verdict (see :class:`~.analysis.Analysis`)."""
