@@ -321,11 +321,13 @@ AB_COMPARE_TTS = [
                      "The robot needs a small pump, a moisture sensor and a battery.",
                      "Thank you for watching, and see you next week."]
         grid = client.tts.batch(SENTENCES, candidates, out_dir=OUT / "cmos")
-        done = grid[grid["error"].isna()].set_index(["voice_id", "text"])["audio_path"]
-        systems = {names[v]: [done[v, s] for s in SENTENCES] for v in candidates["voice_id"]}
-        test = ListeningTest(systems, SENTENCES, kind="cmos", seed=7, folder=OUT / "stimuli")
+        test = ListeningTest.from_batch(grid, "cmos", names=candidates, seed=7,
+                                        folder=OUT / "stimuli")
+        systems = test.systems
         test
         """),
+    md("(From files you already have: `ListeningTest({\"voice A\": [paths...], \"voice B\": "
+       "[...]}, items=SENTENCES, kind=\"cmos\")`.)"),
     md("Every trial, with the systems behind its slots (only Python knows them), and the "
        "prepared stimuli: gain applied, silence trimmed, and one duration per sentence."),
     code("test.trials.head(8)"),

@@ -200,3 +200,20 @@ def test_the_careless_rater_is_screened_out(clips, tmp_path):
     assert result.excluded == ["careless"]
     assert "left out 1 flagged (careless)" in result.verdict
     assert list(result.ranking["system"]) == ["carol", "bob", "alice"]
+
+
+def test_a_tts_batch_table_becomes_a_test_and_failed_clips_are_named(clips, tmp_path):
+    import pandas as pd
+
+    rows = [{"voice_id": f"73{k}", "text": text, "audio_path": str(clips[name][i]),
+             "error": None} for k, name in enumerate(SYSTEMS) for i, text in enumerate(TEXTS[:2])]
+    frame = pd.DataFrame(rows)
+    voices = pd.DataFrame({"voice_id": ["730", "731", "732"], "name": list(SYSTEMS)})
+    test = ListeningTest.from_batch(frame, "ab", names=voices, seed=1, folder=tmp_path)
+    assert test.systems == list(SYSTEMS) and test.items == TEXTS[:2]
+    alice = test.stimuli[(test.stimuli["system"] == "alice")]
+    assert len(alice) == 2
+    broken = frame.assign(audio_path=frame["audio_path"].mask(frame.index == 3),
+                          error=frame["error"].mask(frame.index == 3, "TaskFailed: [[fail]]"))
+    with pytest.raises(ValidationError, match="1 clips failed .*voice 731"):
+        ListeningTest.from_batch(broken)

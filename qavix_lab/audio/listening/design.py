@@ -151,6 +151,33 @@ class ListeningTest:
         self._by_id = {t.id: t for t in self._trials}
         self._answers: list[dict[str, Any]] = []
 
+    @classmethod
+    def from_batch(cls, clips: pd.DataFrame, kind: str = "ab", *,
+                   names: Mapping[str, str] | pd.DataFrame | None = None, **options: Any
+                   ) -> ListeningTest:
+        """A test of the voices and texts of a ``client.tts.batch`` table (voice_id, text,
+        audio_path, error); ``names``: {voice_id: name} or a voice frame, for readable tables.
+
+        >>> ListeningTest.from_batch(client.tts.batch(texts, voices), "cmos", names=voices)
+        """
+        missing = {"voice_id", "text", "audio_path"} - set(clips.columns)
+        if missing:
+            raise ValidationError(f"the table lacks {sorted(missing)}; give the DataFrame "
+                                  "client.tts.batch returns", where="ListeningTest.from_batch")
+        failed = clips[clips["audio_path"].isna()]
+        if len(failed):
+            first = failed.iloc[0]
+            raise ValidationError(f"{len(failed)} clips failed (e.g. voice {first['voice_id']}, "
+                                  f"{first.get('error', 'no audio')}); synthesize them again or "
+                                  "drop those voices or texts", where="ListeningTest.from_batch")
+        if isinstance(names, pd.DataFrame):
+            names = dict(zip(names["voice_id"].astype(str), names["name"], strict=True))
+        label = {v: (names or {}).get(str(v), str(v)) for v in clips["voice_id"].unique()}
+        texts = list(dict.fromkeys(clips["text"]))
+        paths = clips.set_index(["voice_id", "text"])["audio_path"]
+        systems = {label[v]: [paths[v, t] for t in texts] for v in label}
+        return cls(systems, texts, kind, **options)
+
     # -- design ------------------------------------------------------------------------------
     def _design(self, counts: tuple[int | float | None, int | float | None]) -> list[Trial]:
         """Balanced, counterbalanced test trials, then hidden duplicates and gold trials."""
