@@ -25,6 +25,7 @@ GOLD_PASS = 0.75  # a rater passing fewer gold trials than this is flagged
 CONSISTENT = 0.5  # ... or agreeing with themselves on fewer duplicates than this
 CMOS_TOLERANCE = 1  # duplicate CMOS answers this close count as consistent
 MUSHRA_TOLERANCE = 20.0
+FEW_RATERS = 5  # below this, a bootstrap over raters has too little to resample
 ANCHOR = "(anchor)"
 
 
@@ -310,6 +311,9 @@ def _verdict(test: ListeningTest, tables: dict[str, pd.DataFrame], raters: int,
     head = f"{raters} raters, {len(test.items)} items"
     if excluded:
         head += f"; left out {len(excluded)} flagged ({', '.join(excluded)})"
+    if raters < FEW_RATERS:
+        parts.append(f"With fewer than {FEW_RATERS} raters the intervals are rough: "
+                     "treat them as a first look.")
     return f"{head}. " + " ".join(parts)
 
 

@@ -13,7 +13,9 @@ if TYPE_CHECKING:
 def _errorbars(ax: Any, labels: list[str], values: Any, low: Any, high: Any) -> None:
     y = np.arange(len(labels))[::-1]
     values, low, high = (np.asarray(v, float) for v in (values, low, high))
-    ax.errorbar(values, y, xerr=[values - low, high - values], fmt="o", capsize=4, color="C0")
+    # a percentile interval may miss the full-data estimate by a rounding error
+    errors = [np.maximum(values - low, 0), np.maximum(high - values, 0)]
+    ax.errorbar(values, y, xerr=errors, fmt="o", capsize=4, color="C0")
     ax.set_yticks(y, labels)
     ax.grid(axis="x", alpha=0.3)
 
@@ -40,11 +42,12 @@ def figures(analysis: Analysis) -> dict[str, Any]:
     if "pairs" in tables and len(tables["pairs"]):
         pairs = tables["pairs"]
         fig, ax = plt.subplots(figsize=(6, 0.8 + 0.5 * len(pairs)))
-        _errorbars(ax, [f"{b} vs {a}" for a, b in zip(pairs["a"], pairs["b"], strict=True)],
+        _errorbars(ax, [f"{b} over {a}" for a, b in zip(pairs["a"], pairs["b"], strict=True)],
                    pairs["mean"], pairs["ci_low"], pairs["ci_high"])
         centre = 0.5 if analysis.kind == "abx" else 0.0
         ax.axvline(centre, color="grey", ls="--")
-        xlabel = {"cmos": "CMOS (second better > 0)", "ab": "net preference for the second",
+        xlabel = {"cmos": "CMOS (> 0: the first named is better)",
+                  "ab": "net preference (> 0: the first named is preferred)",
                   "abx": "share of X identified"}[analysis.kind]
         ax.set_xlabel(f"{xlabel}; {level}")
         ax.set_title("Pairwise comparisons")
@@ -67,7 +70,10 @@ def figures(analysis: Analysis) -> dict[str, Any]:
             ax.annotate(str(row.system), (row.dnsmos_ovrl, row.human), fontsize=8,
                         xytext=(4, 4), textcoords="offset points")
         ax.set_xlabel("DNSMOS OVRL (predicted)")
-        ax.set_ylabel("human score")
+        ax.set_ylabel({"cmos": "human: mean CMOS against the others",
+                       "ab": "human: net preference against the others",
+                       "mushra": "human: MUSHRA mean"}.get(analysis.kind, "human"))
+        ax.margins(0.2)
         flagged = int(tables["disagreements"]["disagree"].sum())
         ax.set_title(f"Human vs objective ({flagged} items disagree)")
         out["quality"] = fig
