@@ -203,14 +203,18 @@ EXPLORE_VOICES = [
 
 AB_COMPARE_TTS = [
     *opening(
-        "Compare voices: A/B listening and a blind test",
+        "Compare voices: A/B listening, blind tests and a CMOS study",
         """
         One line of text read by a few candidate voices, side by side: the **TtsAB** widget
         synthesizes it, plays the clips, measures them (loudness, speaking rate, pitch...) and
         plots them, then runs a **blind A/B test** between two of the voices and says whether
         the preference is more than chance. Each step is then done again in plain Python.
+        Finally a **CMOS listening test** of the three voices on four sentences with two
+        raters: trials, stimuli, a widget, a shareable page, statistics with honest intervals,
+        rater screening and objective scores beside them.
         """,
         """
+        import json
         import random
         from pathlib import Path
 
@@ -218,8 +222,10 @@ AB_COMPARE_TTS = [
 
         import qavix_lab
         from qavix_lab import audio
+        from qavix_lab.audio.listening import ListeningTest
         from qavix_lab.connection import using_sandbox
-        from qavix_lab.widgets import TtsAB
+        from qavix_lab.errors import ValidationError
+        from qavix_lab.widgets import ListeningWidget, TtsAB
         """,
     ),
     md("## The candidates\n\nThree English female voices, the most popular first, and the "
@@ -303,6 +309,116 @@ AB_COMPARE_TTS = [
     code("blind.results()"),
     md("The verdict: a one-sided exact binomial test of the preferred voice against chance."),
     code("blind.summary()"),
+    md("## Many raters: a CMOS test of three voices\n\n"
+       "One listener and one sentence is a first look. A study compares several systems on "
+       "several sentences with several raters. `ListeningTest` builds the trials (every pair "
+       "on every sentence, each voice first as often as second, hidden duplicates and gold "
+       "trials against a degraded anchor) and prepares the stimuli: silences trimmed, "
+       "loudness matched, each sentence padded to one length, all re-encoded through Opus "
+       "under opaque names. Four sentences in the three voices, through `tts.batch`:"),
+    code("""
+        SENTENCES = [LINE, "Please check the soil before you water anything.",
+                     "The robot needs a small pump, a moisture sensor and a battery.",
+                     "Thank you for watching, and see you next week."]
+        grid = client.tts.batch(SENTENCES, candidates, out_dir=OUT / "cmos")
+        test = ListeningTest.from_batch(grid, "cmos", names=candidates, seed=7,
+                                        folder=OUT / "stimuli")
+        systems = test.systems
+        test
+        """),
+    md("(From files you already have: `ListeningTest({\"voice A\": [paths...], \"voice B\": "
+       "[...]}, items=SENTENCES, kind=\"cmos\")`.)"),
+    md("Every trial, with the systems behind its slots (only Python knows them), and the "
+       "prepared stimuli: gain applied, silence trimmed, and one duration per sentence."),
+    code("test.trials.head(8)"),
+    code("""
+        test.stimuli.groupby("item")["duration_s"].agg(["min", "max"]).round(3)
+        """),
+    md("**Raters take turns in this widget**: type a name, then play with 1 and 2, choose with "
+       "the arrow keys (-3: A much better ... +3: B much better) and go on with Enter."),
+    code("ListeningWidget(test)"),
+    md("Two simulated raters stand in for colleagues here. Each hears a voice's hidden "
+       "quality, with their own leniency and noise; the first answers as the widget does, "
+       "the second sends back the results file the shared page produces. (A simulation may "
+       "look at `trial.systems`; a person only hears A and B.)"),
+    code("""
+        quality_of = dict(zip(systems, [1.2, 0.0, -0.8], strict=True)) | {"(anchor)": -3.0}
+
+        def opinion(trial, rng, scale):
+            first, second = trial.systems
+            gap = scale * (quality_of[second] - quality_of[first]) + rng.gauss(0, 0.6)
+            return max(-3, min(3, round(gap)))
+
+        rng = random.Random(3)
+        session = test.session("rater 1")
+        while not session.done:
+            session.answer(opinion(session.trial, rng, scale=1.0))
+
+        page_results = {"format": "qavix-listening-results/1", "test": test.id, "kind": "cmos",
+                        "rater": "rater 2",
+                        "answers": [{"trial": t.id, "answer": opinion(t, rng, scale=0.7)}
+                                    for t in test.order("rater 2")]}
+        (OUT / "rater2.json").write_text(json.dumps(page_results))
+        test.add_results([OUT / "rater2.json"])
+        test.answers.groupby("rater").size()
+        """),
+    md("## Share it\n\n"
+       "One HTML file holds the whole test, stimuli included: mail it, a rater opens it in any "
+       "browser (offline), answers, and sends back the results file it offers (download, or "
+       "copy as text). It never names a voice. `test.add_results([...])` merges the files."),
+    code("""
+        page = test.export_html(OUT / "cmos_test.html", title="Which voice reads better?")
+        print(f"{page.name}: {page.stat().st_size / 1e6:.2f} MB, "
+              f"names a voice: {any(name in page.read_text() for name in systems)}")
+        """),
+    md("## The analysis\n\n"
+       "Objective proxies first, per stimulus as the raters hear it: DNSMOS (predicted "
+       "signal, background and overall quality, 1 to 5), and the word error rate of an English "
+       "speech recognizer against the text. They need the optional extra "
+       "`pip install 'qavix_lab[quality]'`. The recognizer takes a second or two per clip, so "
+       "`test.quality(asr=True)` adds it to every stimulus; here it runs on the first "
+       "sentence only."),
+    code("""
+        try:
+            objective = test.quality(asr=False)
+            first = test.stimuli[(test.stimuli["item"] == LINE)
+                                 & (test.stimuli["system"] != "(anchor)")]
+            heard = audio.quality(list(first["path"]), texts=LINE, dnsmos_scores=False)
+            heard.index = first["system"]
+            display(heard)
+        except audio.MissingExtra as missing:
+            objective = None
+            print(missing)
+        objective
+        """),
+    md("Raters screened by the gold and duplicate trials; every pair with its mean CMOS, an "
+       "interval from a bootstrap over raters *and* sentences, and a sign test (ties are "
+       "dropped); a Bradley-Terry ranking with intervals; human and objective side by side, "
+       "with the sentences where they disagree. Then a verdict in words."),
+    code("""
+        result = test.analyze(quality=objective)
+        print(result.verdict)
+        result.screening
+        """),
+    code("result.pairs.round(3)"),
+    code("result.ranking.round(3)"),
+    code("result.tables.get('quality')"),
+    code("result.tables.get('disagreements')"),
+    md("One figure per analysis:"),
+    code("""
+        for name, figure in result.figures().items():
+            display(figure)
+        """),
+    md("How many raters would a 0.3 CMOS difference need, with the spreads of raters, "
+       "sentences and answers seen so far (power 0.8, two-sided 5 %)? More sentences help "
+       "where more raters cannot."),
+    code("""
+        for effect in (0.3, 0.5, 1.0):
+            try:
+                print(f"{effect} CMOS: {test.raters_needed(effect)} raters")
+            except ValidationError as impossible:
+                print(f"{effect} CMOS: {impossible.message}")
+        """),
 ]
 
 ANALYZE_TRANSCRIPTS = [

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qavix_lab.blind_test import BlindTest, binomial_verdict
+from qavix_lab.audio.listening.blinding import BlindTest, binomial_verdict
 from qavix_lab.errors import ValidationError
 
 
@@ -159,3 +159,41 @@ def test_counts_always_follow_the_identities_behind_the_slots(seed, votes):
     assert summary.counts == expected
     assert summary.trials == len(votes) == sum(summary.counts.values())
     assert test.results()["chosen"].value_counts().to_dict() == expected
+
+
+def test_each_voice_plays_first_in_half_the_trials():
+    test = BlindTest(["alice", "bob"], trials=10, seed=3)
+    firsts = []
+    while not test.done:
+        firsts.append(test.current()["A"])
+        test.vote("A")
+    assert firsts.count("alice") == firsts.count("bob") == 5
+
+
+def test_tts_ab_blind_clips_match_in_length_and_level_so_neither_gives_a_voice_away():
+    """Issue 16: the A and B players showed 0:03 and 0:02, and voting for the longer clip
+    picked the same voice 10 of 10 times."""
+    import numpy as np
+
+    from qavix_lab.audio import Audio, load, loudness
+    from qavix_lab.widgets.tts_ab import TtsAB
+
+    rate = 16000
+
+    def speechlike(seconds: float, lead: float, level: float, hz: float) -> np.ndarray:
+        t = np.arange(int(seconds * rate)) / rate
+        voiced = level * np.sin(2 * np.pi * hz * t) * (0.6 + 0.4 * np.sin(2 * np.pi * 3 * t))
+        return np.concatenate([np.zeros(int(lead * rate)), voiced, np.zeros(int(0.2 * rate))])
+
+    ab = TtsAB(None, [{"voice_id": "1", "name": "alice"}, {"voice_id": "2", "name": "bob"}],
+               trials=4, seed=1)
+    ab.use_clips([Audio(speechlike(3.0, 0.0, 0.5, 180), rate, name="alice"),
+                  Audio(speechlike(2.1, 0.6, 0.05, 120), rate, name="bob")], text="la la")
+    raw = [load(ab.playback(name)).duration for name in ("alice", "bob")]
+    assert abs(raw[0] - raw[1]) > 0.2  # the clips as synthesized do differ
+    ab.start_blind()
+    played = [load(bytes(ab._slot_players[slot].value)) for slot in "AB"]
+    assert abs(played[0].duration - played[1].duration) < 0.010
+    assert abs(loudness(played[0]) - loudness(played[1])) < 0.5
+    assert {ab.blind_playback(n) for n in ("alice", "bob")} == {
+        bytes(ab._slot_players[slot].value) for slot in "AB"}

@@ -398,7 +398,7 @@ def test_the_blind_panel_sends_only_a_and_b_until_the_reveal(offline_ab):
     assert not [s for s in secrets if s in shown]
     order = offline_ab.blind.current()
     played = bytes(offline_ab._slot_players["A"].value)
-    assert played == offline_ab.playback(order["A"])
+    assert played == offline_ab.blind_playback(order["A"])
 
     offline_ab._votes["B"].click()
     (vote,) = offline_ab.blind.results().itertuples()

@@ -1,12 +1,15 @@
 """TtsAB: one text in two or more voices, side by side, measured, plotted, and blind-tested.
 
-A thin view: the speech comes from ``client.tts`` (watched by a :class:`TaskMonitor`), the table
-from :func:`qavix_lab.audio.compare`, the picture from :func:`qavix_lab.audio.plot`, matched
-playback from :func:`qavix_lab.audio.match_loudness`, and the blind test is a
-:class:`qavix_lab.blind_test.BlindTest`. Synthesis runs in a worker thread: the kernel stays free.
+A thin front on the analysis: the speech comes from ``client.tts`` (watched by a
+:class:`TaskMonitor`), the table from :func:`qavix_lab.audio.compare`, the picture from
+:func:`qavix_lab.audio.plot`, matched playback from :func:`qavix_lab.audio.match_loudness`, the
+blind stimuli from :mod:`qavix_lab.audio.listening.stimuli` and the blind test is a
+:class:`~qavix_lab.audio.listening.BlindTest`. For several raters, kinds (ABX, CMOS, MUSHRA) or
+a shareable page: :meth:`TtsAB.listening_test`. Synthesis runs in a worker thread.
 
-In the blind test the browser gets only the two clips' audio (WAV re-encoded from samples, no
-names or tags) and the letters "A" and "B"; which voice is which stays in Python until the end.
+In the blind test the browser gets only the two clips' audio and the letters "A" and "B". Both
+clips are trimmed, loudness-matched and padded to the same length (a duration, a level or a
+leading silence must not give a voice away); which voice is which stays in Python until the end.
 
 >>> ab = TtsAB(client, voices=browser.selected, text="Welcome back!"); ab
 >>> ab.synthesize().result(); ab.metrics
@@ -23,7 +26,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..blind_test import SLOTS, BlindTest
+from ..audio.listening.blinding import SLOTS, BlindTest
 from ..errors import QavixError, ValidationError
 from .task_monitor import TaskMonitor
 
@@ -116,6 +119,7 @@ class TtsAB(widgets.VBox):
         self.blind: BlindTest | None = None
         self.monitor: TaskMonitor | None = None
         self._wav: dict[tuple[str, bool], bytes] = {}
+        self._blind_wav: dict[str, bytes] = {}
         self._worker = concurrent.futures.ThreadPoolExecutor(1, "qavix-tts-ab")
         super().__init__(self._build(text))
         self.add_class("qavix-tts-ab")
@@ -239,6 +243,7 @@ class TtsAB(widgets.VBox):
         self.matched = match_loudness(*self.clips, target_lufs=self.target_lufs)
         self.figure = plot(*self.clips, width=9.0)
         self._wav = {}
+        self._blind_wav = {}
         names = [c.name for c in self.clips]
         for old in self._players.children:
             old.close()
@@ -280,8 +285,34 @@ class TtsAB(widgets.VBox):
         """Feed every player the clips as they should sound now (matched or not)."""
         for box, clip in zip(self._players.children, self.clips, strict=True):
             box.children[1].value = self.playback(clip.name)
-        if self.blind is not None and not self.blind.done and not self.blind.revealed:
-            self._load_trial(self.blind)
+
+    def blind_playback(self, label: str) -> bytes:
+        """The WAV bytes the blind test plays for a voice of the blind pair: trimmed,
+        loudness-matched and padded to the length of the other (always, whatever
+        :attr:`match_loudness` says: the blind test must not leak by level or length)."""
+        from ..audio.listening.stimuli import prepare
+
+        if label not in self.blind_pair:
+            raise ValidationError(f"{label!r} is not in the blind pair {self.blind_pair}",
+                                  where="TtsAB.blind_playback")
+        if not self._blind_wav:
+            clips = {c.name: c for c in self.clips if c.name in self.blind_pair}
+            prepared = prepare({"blind": clips}, target_lufs=self.target_lufs)
+            self._blind_wav = {name: p.audio.to_wav_bytes()
+                               for (_, name), p in prepared.items()}
+        return self._blind_wav[label]
+
+    def listening_test(self, kind: str = "ab", **options: Any) -> Any:
+        """A :class:`~qavix_lab.audio.listening.ListeningTest` of every voice on this text:
+        several raters (``ListeningWidget``), a shareable page (``export_html``), statistics.
+
+        >>> test = ab.listening_test("cmos", seed=1); ListeningWidget(test)
+        """
+        from ..audio.listening import ListeningTest
+
+        if len(self.clips) < 2:
+            raise ValidationError("synthesize the clips first", where="TtsAB.listening_test")
+        return ListeningTest({c.name: [c] for c in self.clips}, [self.text], kind, **options)
 
     # -- blind test --------------------------------------------------------------------------
     def start_blind(self, trials: int | None = None, seed: int | None = None) -> BlindTest:
@@ -299,7 +330,7 @@ class TtsAB(widgets.VBox):
     def _load_trial(self, blind: BlindTest) -> None:
         order = blind.current()
         for slot in SLOTS:
-            self._slot_players[slot].value = self.playback(order[slot])
+            self._slot_players[slot].value = self.blind_playback(order[slot])
 
     def _show_trial(self, blind: BlindTest) -> None:
         self._load_trial(blind)

@@ -1,6 +1,8 @@
-"""A blind A/B preference test between two voices (or renders): trials, votes, a binomial test.
+"""A quick blind A/B preference test of two voices for one listener: trials, votes, a verdict.
 
-Per trial the order is drawn here, in Python: a listener only ever sees "A" and "B". Each vote
+(:class:`~.design.ListeningTest` is the full machinery: many systems and raters, other kinds.)
+The orders are drawn here, in Python, counterbalanced (each voice is A in half the trials) and
+shuffled: a listener only ever sees "A" and "B". Each vote
 records the slot chosen, the identity behind it and the response time. At the end a one-sided
 exact binomial test says whether the preferred voice won more often than chance would.
 
@@ -19,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ValidationError
+from ...errors import ValidationError
 
 __all__ = ["BlindTest", "BlindSummary", "SLOTS", "binomial_verdict"]
 
@@ -91,7 +93,7 @@ def binomial_verdict(counts: dict[str, int]) -> BlindSummary:
 
 
 class BlindTest:
-    """``trials`` blind A/B trials between two ``labels``; the order is random per trial.
+    """``trials`` blind A/B trials between two ``labels``; counterbalanced, shuffled orders.
 
     ``seed`` makes the orders reproducible; ``clock`` (seconds, monotonic) is injectable for
     tests. Response times run from :meth:`present` (called when a trial is shown; otherwise from
@@ -114,8 +116,12 @@ class BlindTest:
         self.trials = trials
         self._clock = clock
         rng = random.Random(seed)
-        self._orders = [(first, second) for first, second in
-                        (rng.sample(self.labels, 2) for _ in range(trials))]
+        # counterbalanced: each voice plays first in half the trials (position bias cancels)
+        flipped: tuple[str, str] = (self.labels[1], self.labels[0])
+        self._orders = [self.labels, flipped] * (trials // 2)
+        if trials % 2:
+            self._orders.append(rng.choice([self.labels, flipped]))
+        rng.shuffle(self._orders)
         self._votes: list[Vote] = []
         self._shown_at = clock()
         self.revealed = False
