@@ -249,15 +249,33 @@ def assert_exact_box(box: dict, expected: dict) -> None:
         assert abs(box[name] - value) <= slack, (name, box, expected["want"])
 
 
-@pytest.mark.parametrize(("viewport", "scale"), [(700, 1), (700, 2), (1400, 1), (1400, 2)])
+_OUTPUT_WIDTH = """() => document.querySelector('[data-testid=region-drawer]')
+  .closest('.jp-OutputArea').getBoundingClientRect().width"""
+
+
+def set_output_width(page, target: int) -> None:
+    """Resize the window until the widget's output area (prompt included) is ``target`` CSS px
+    wide, as in a narrow or a wide JupyterLab."""
+    for _ in range(4):
+        width = page.evaluate(_OUTPUT_WIDTH)
+        if abs(width - target) < 0.5:
+            return
+        size = page.viewport_size
+        page.set_viewport_size({"width": round(size["width"] + target - width),
+                                "height": size["height"]})
+        page.wait_for_timeout(300)
+    pytest.fail(f"the output area stayed {width} px wide, not {target}")
+
+
+@pytest.mark.parametrize(("output", "scale"), [(700, 1), (700, 2), (1400, 1), (1400, 2)])
 def test_the_frame_stays_put_under_the_mouse_and_the_box_is_exact(
-    lab_page, run_notebook_cells, frame_png, viewport, scale
+    lab_page, run_notebook_cells, frame_png, output, scale
 ):
-    # Issue 16: in a narrow output the readout wrapped onto a second toolbar line when a drag
+    # Issue 16: in a 700 px output the readout wrapped onto a second toolbar line when a drag
     # began, pushing the frame down by a line: y=164 came back as y=139.
     page = lab_page(device_scale_factor=scale)
-    page.set_viewport_size({"width": viewport, "height": 900})
-    notebook = run_notebook_cells(page, CELLS, name=f"steady_{viewport}_x{scale}")
+    notebook = run_notebook_cells(page, CELLS, name=f"steady_{output}_x{scale}")
+    set_output_width(page, output)
     before = image_rect(page)
     assert before["width"] < WIDTH, "the frame should be shown downscaled"
 
@@ -274,4 +292,4 @@ def test_the_frame_stays_put_under_the_mouse_and_the_box_is_exact(
 
     (box,) = kernel_boxes(notebook)
     assert_exact_box(box, expected_edges(before, start, end))
-    notebook.screenshot(page.get_by_test_id("region-drawer"), f"region_drawer_{viewport}_x{scale}")
+    notebook.screenshot(page.get_by_test_id("region-drawer"), f"region_drawer_{output}_x{scale}")
