@@ -16,14 +16,19 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from numbers import Integral, Real
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ValidationError
 from .spec.enums import EraseMode, EraseType, RegionType
 from .spec.enums import coerce as _enum
 
+if TYPE_CHECKING:
+    import numpy as np
+    from PIL import Image
+
 __all__ = [
     "RegionType", "EraseMode", "EraseType", "Region", "infer_erase_type", "erase_fields",
+    "find_text_band", "draw_regions",
 ]
 
 # Fractions a hair past an integer edge are float noise, not one more pixel.
@@ -278,3 +283,121 @@ def erase_fields(
     if erase_type is not None:
         fields["eraseType"] = int(erase_type)
     return fields
+
+
+# A text stroke against its outline or background changes brightness by more than this (0..255).
+_STROKE_STEP = 48.0
+
+
+def _gray_frames(frames: Iterable[Any]) -> list[np.ndarray]:
+    import numpy as np
+
+    arrays = [np.asarray(frame, dtype=np.float32) for frame in frames]
+    if not arrays:
+        raise ValidationError("no frames to look at", where="frames")
+    shapes = {a.shape[:2] for a in arrays}
+    if len(shapes) != 1 or any(a.ndim not in (2, 3) or min(a.shape[:2]) < 8 for a in arrays):
+        raise ValidationError(
+            f"frames are images of one size (H x W or H x W x 3), got shapes "
+            f"{sorted({a.shape for a in arrays})}",
+            where="frames",
+        )
+    return [a.mean(axis=2) if a.ndim == 3 else a for a in arrays]
+
+
+def _runs(mask: np.ndarray, bridge: int) -> list[tuple[int, int]]:
+    """``(start, stop)`` of the True runs of ``mask``, joining runs split by ``bridge`` rows."""
+    runs: list[tuple[int, int]] = []
+    index = 0
+    while index < len(mask):
+        if mask[index]:
+            stop = index
+            while stop < len(mask) and mask[stop]:
+                stop += 1
+            if runs and index - runs[-1][1] <= bridge:
+                runs[-1] = (runs[-1][0], stop)
+            else:
+                runs.append((index, stop))
+            index = stop
+        index += 1
+    return runs
+
+
+def find_text_band(
+    frames: Iterable[Any], *, search: tuple[float, float] = (0.5, 1.0)
+) -> Region | None:
+    """Where burned-in text sits in some video frames: a SUBTITLE region, or None.
+
+    A simple text-row detector: rows crossed by many sharp left-right brightness changes (the
+    strokes of letters) stand out from the rows around them. The best such band whose middle is
+    within ``search`` (fractions of the height; the bottom half by default) wins, widened to the
+    columns where its text is in any frame and padded a little. ``frames`` are RGB or grey arrays
+    (``media.frame(video, t).array``) of one size.
+
+    >>> find_text_band([frame(video, t).array for t in (1, 3, 5, 7)])   # doctest: +SKIP
+    Region(x0=126, y0=318, x1=513, y1=351, type=<RegionType.SUBTITLE: 2>)
+    """
+    import numpy as np
+
+    strokes = [np.abs(np.diff(g, axis=1)) > _STROKE_STEP for g in _gray_frames(frames)]
+    height, width = strokes[0].shape[0], strokes[0].shape[1] + 1
+    # Per row, the share of stroke pixels, above what is usual for the frame (grids, textures).
+    rows = np.max([s.mean(axis=1) for s in strokes], axis=0)
+    rows = np.convolve(rows, np.ones(3) / 3, mode="same")
+    spread = np.median(np.abs(rows - np.median(rows)))
+    excess = rows - np.median(rows)
+    mask = excess > max(0.04, 6 * spread)
+    top, bottom = search[0] * height, search[1] * height
+    runs = [(a, b) for a, b in _runs(mask, bridge=max(2, height // 60))
+            if b - a >= 4 and top <= (a + b) / 2 <= bottom]
+    if not runs:
+        return None
+    y0, y1 = max(runs, key=lambda run: excess[run[0]:run[1]].sum())
+    inside = np.zeros(height, dtype=bool)
+    inside[y0:y1] = True
+    # Columns with strokes inside the band but not above and below it (so not a grid line).
+    columns = np.max([s[inside].mean(axis=0) - s[~inside].mean(axis=0) for s in strokes], axis=0)
+    found = np.flatnonzero(columns > 0.15)
+    if found.size == 0:
+        return None
+    pad_y, pad_x = max(2, round(0.3 * (y1 - y0))), max(4, round(0.02 * width))
+    return Region(max(0, int(found[0]) - pad_x), max(0, y0 - pad_y),
+                  min(width - 1, int(found[-1]) + 1 + pad_x), min(height - 1, y1 - 1 + pad_y),
+                  RegionType.SUBTITLE)
+
+
+# Outline colours of the widget, so a static picture reads like the live view.
+_COLORS = {RegionType.LOGO: (255, 145, 0), RegionType.SUBTITLE: (0, 184, 212)}
+_PROTECT_COLOR = (46, 204, 64)
+
+
+def draw_regions(
+    frame: Any, regions: Iterable[Region], *, protect: bool = False,
+    max_width: int | None = None,
+) -> Image.Image:
+    """The frame (an RGB array, PIL image or ``media.Frame``) with each region outlined and
+    numbered; protected regions (``protect=True``) in green. Scaled down to ``max_width``.
+
+    >>> draw_regions(frame(video, 3.0), drawer.regions, max_width=640)   # doctest: +SKIP
+    """
+    from PIL import Image, ImageDraw, ImageFont
+
+    picture = getattr(frame, "array", frame)
+    image = picture.convert("RGB") if isinstance(picture, Image.Image) else Image.fromarray(picture)
+    scale = 1.0
+    if max_width is not None and image.width > max_width:
+        scale = max_width / image.width
+        image = image.resize((max_width, round(image.height * scale)), Image.Resampling.LANCZOS)
+    else:
+        image = image.copy()
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=max(11, round(image.width / 48)))
+    for number, region in enumerate(regions, 1):
+        color = _PROTECT_COLOR if protect else _COLORS[region.type]
+        box = [region.x0 * scale, region.y0 * scale,
+               (region.x1 + 1) * scale - 1, (region.y1 + 1) * scale - 1]
+        draw.rectangle(box, outline=color, width=2)
+        label = f"{number} {'keep' if protect else region.type.name.lower()}"
+        draw.text((box[0] + 4, box[1] + 3), label, fill=color, font=font, stroke_width=2,
+                  stroke_fill=(0, 0, 0))
+    return image

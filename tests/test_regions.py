@@ -267,3 +267,81 @@ def test_bad_erase_arguments_say_where(kwargs, where):
     with pytest.raises(ValidationError) as info:
         erase_fields(**kwargs)
     assert info.value.where == where
+
+
+# --- finding subtitles in frames, and drawing regions on a frame -------------------------------
+
+def text_frame(lines: dict[int, str], size=(640, 360), seed=0):
+    """A frame with a textured background (vertical stripes, noise) and text at given rows."""
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    rng = np.random.default_rng(seed)
+    width, height = size
+    base = np.tile(np.linspace(60, 200, width, dtype=np.float32), (height, 1))
+    base[:, ::40] += 50  # a grid of thin lines crosses every row: not text
+    base += rng.normal(0, 4, base.shape)
+    image = Image.fromarray(np.clip(base, 0, 255).astype(np.uint8)).convert("RGB")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(20)
+    for top, text in lines.items():
+        draw.text((120, top), text, fill=(255, 255, 255), font=font, stroke_width=2,
+                  stroke_fill=(0, 0, 0))
+    return np.asarray(image)
+
+
+def test_the_text_band_covers_the_subtitle_rows_and_their_columns():
+    from qavix_lab.regions import find_text_band
+
+    frames = [text_frame({300: "A subtitle line we erase"}, seed=1),
+              text_frame({300: "Another, longer subtitle line to erase"}, seed=2),
+              text_frame({}, seed=3)]
+    band = find_text_band(frames)
+    assert band is not None and band.type is RegionType.SUBTITLE
+    # The text is 20 px glyphs drawn from y=300: its rows are inside, rows far away are not.
+    assert band.y0 <= 303 and band.y1 >= 318
+    assert band.y0 >= 285 and band.y1 <= 335
+    # Columns: from the text's start to the end of the longer line, not the whole frame.
+    assert 100 <= band.x0 <= 122
+    assert band.x1 < 639 and band.x1 - band.x0 > 300
+
+
+def test_text_in_the_top_half_is_found_only_when_asked():
+    from qavix_lab.regions import find_text_band
+
+    frames = [text_frame({20: "A CHANNEL LOGO TEXT"}, seed=4)]
+    assert find_text_band(frames) is None
+    top = find_text_band(frames, search=(0.0, 0.5))
+    assert top is not None and top.y0 <= 23 and top.y1 >= 36
+
+
+def test_a_frame_without_text_has_no_band():
+    from qavix_lab.regions import find_text_band
+
+    assert find_text_band([text_frame({}, seed=s) for s in range(3)]) is None
+
+
+def test_frames_of_different_sizes_or_none_are_refused():
+    from qavix_lab.regions import find_text_band
+
+    with pytest.raises(ValidationError, match="no frames"):
+        find_text_band([])
+    with pytest.raises(ValidationError, match="one size"):
+        find_text_band([text_frame({}, size=(64, 48)), text_frame({}, size=(48, 64))])
+
+
+def test_drawn_regions_are_outlined_in_their_colour_and_scaled():
+    import numpy as np
+
+    from qavix_lab.regions import draw_regions
+
+    frame = np.zeros((720, 1280, 3), dtype=np.uint8)
+    picture = draw_regions(frame, [SUB, LOGO], max_width=640)
+    assert picture.size == (640, 360)
+    pixels = np.asarray(picture)
+    # LOGO spans x 1100..1259 in the source: its left edge is at x=550 in the half-size picture.
+    assert tuple(pixels[30, 550]) == (255, 145, 0)
+    assert tuple(pixels[349, 320]) == (0, 184, 212)  # the subtitle band's bottom edge
+    kept = np.asarray(draw_regions(frame, [LOGO], protect=True))
+    assert tuple(kept[60, 1100]) == (46, 204, 64)
+    assert frame.max() == 0  # the frame itself is untouched

@@ -8,6 +8,7 @@ factor 1 and 2, after handle resizes, moves, keyboard edits and viewport resizes
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -218,7 +219,78 @@ def test_the_saved_notebook_holds_no_frame_and_no_widget_state(
     saved = notebook.save()
     text = notebook.path.read_text()
     assert "widgets" not in saved["metadata"]
-    assert "iVBORw0KGgo" not in text  # base64 of the PNG signature
+    assert "iVBORw0KGgo" not in text  # base64 of the PNG signature: the frame is not saved
     assert jupyter_lab.token not in text
     (output,) = saved["cells"][1]["outputs"]
-    assert set(output["data"]) == {"text/plain", "application/vnd.jupyter.widget-view+json"}
+    assert set(output["data"]) == {"text/plain", "text/html",
+                                   "application/vnd.jupyter.widget-view+json"}
+    # Only the static picture (a JPEG at most 640 px wide) beside the widget reference.
+    assert len(text) < 80_000
+
+
+def frame_box(page) -> dict:
+    return page.get_by_test_id("frame").bounding_box()
+
+
+def expected_edges(rect: dict, start: tuple[float, float], end: tuple[float, float]) -> dict:
+    """The box a drag between two CSS points must give, and which of its edges sit so close to
+    a pixel boundary that float rounding may go either way (those may differ by one pixel)."""
+    (sx, sy), (ex, ey) = video_xy(rect, start), video_xy(rect, end)
+    edges = {"x0": min(sx, ex), "y0": min(sy, ey), "x1": max(sx, ex), "y1": max(sy, ey)}
+    want = {"x0": math.floor(edges["x0"]), "y0": math.floor(edges["y0"]),
+            "x1": math.ceil(edges["x1"]) - 1, "y1": math.ceil(edges["y1"]) - 1}
+    loose = {name for name, value in edges.items() if abs(value - round(value)) < 1e-3}
+    return {"want": want, "loose": loose}
+
+
+def assert_exact_box(box: dict, expected: dict) -> None:
+    for name, value in expected["want"].items():
+        slack = 1 if name in expected["loose"] else 0
+        assert abs(box[name] - value) <= slack, (name, box, expected["want"])
+
+
+_OUTPUT_WIDTH = """() => document.querySelector('[data-testid=region-drawer]')
+  .closest('.jp-OutputArea').getBoundingClientRect().width"""
+
+
+def set_output_width(page, target: int) -> None:
+    """Resize the window until the widget's output area (prompt included) is ``target`` CSS px
+    wide, as in a narrow or a wide JupyterLab."""
+    for _ in range(4):
+        width = page.evaluate(_OUTPUT_WIDTH)
+        if abs(width - target) < 0.5:
+            return
+        size = page.viewport_size
+        page.set_viewport_size({"width": round(size["width"] + target - width),
+                                "height": size["height"]})
+        page.wait_for_timeout(300)
+    pytest.fail(f"the output area stayed {width} px wide, not {target}")
+
+
+@pytest.mark.parametrize(("output", "scale"), [(700, 1), (700, 2), (1400, 1), (1400, 2)])
+def test_the_frame_stays_put_under_the_mouse_and_the_box_is_exact(
+    lab_page, run_notebook_cells, frame_png, output, scale
+):
+    # Issue 16: in a 700 px output the readout wrapped onto a second toolbar line when a drag
+    # began, pushing the frame down by a line: y=164 came back as y=139.
+    page = lab_page(device_scale_factor=scale)
+    notebook = run_notebook_cells(page, CELLS, name=f"steady_{output}_x{scale}")
+    set_output_width(page, output)
+    before = image_rect(page)
+    # Downscaled in the narrow output, 1:1 in the wide one (a frame is never upscaled).
+    assert (before["width"] < WIDTH) == (output < WIDTH)
+
+    start, middle = point(before, 0.12, 0.62), point(before, 0.5, 0.8)
+    end = point(before, 0.88, 0.9)
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(*middle, steps=4)
+    during = frame_box(page)
+    page.mouse.move(*end, steps=4)
+    page.mouse.up()
+    after = frame_box(page)
+    assert during == before and after == before
+
+    (box,) = kernel_boxes(notebook)
+    assert_exact_box(box, expected_edges(before, start, end))
+    notebook.screenshot(page.get_by_test_id("region-drawer"), f"region_drawer_{output}_x{scale}")
