@@ -96,6 +96,16 @@ def test_descriptions_are_categories_in_code_order(voices):
     assert voices["emotion_str"].cat.categories[0] == "Neutral"
 
 
+def test_descriptions_compare_in_code_order_as_the_readme_shows(voices, records):
+    older = voices[voices.age_range_str >= "Middle-aged"]
+    assert set(older["age_range"]) == {3, 4}
+    assert len(older) == sum(r["ageRange"] >= 3 for r in records)
+    assert all(voices[column].cat.ordered for column in
+               ("gender_str", "age_range_str", "emotion_str", "accent_str"))
+    assert voices["age_range_str"].max() == "Senior"
+    assert not voices["lang_name"].cat.ordered  # languages have no order
+
+
 @pytest.mark.parametrize("empty", [None, [], ()])
 def test_no_data_gives_an_empty_frame_with_every_column(voices, empty):
     df = voices_frame(empty)

@@ -235,6 +235,25 @@ def test_a_stopped_monitor_keeps_its_rows_and_says_so():
     assert monitor.results["status"].tolist() == ["processing"]
 
 
+def test_results_show_what_task_wait_saw_before_the_next_poll():
+    """Notebook 05: ``task.wait()`` returns COMPLETED, then ``monitor.results`` at once."""
+    clock = FakeClock()
+    task = ScriptedTask("72", [state(0, 41)], clock)
+    task.last = None
+    monitor = TaskMonitor([task], interval=3600)  # its next poll is an hour away
+    deadline = time.monotonic() + 5
+    while monitor.results["process"][0] != 41 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    task.last = state(1, 100, "http://127.0.0.1:9/out.mp3")  # what wait() leaves on the handle
+    results = monitor.results
+    assert results["status"].tolist() == ["completed"]
+    assert results["process"].tolist() == [100]
+    assert results["output_url"].tolist() == ["http://127.0.0.1:9/out.mp3"]
+    assert monitor.done
+    assert "completed in" in monitor._lines[0].status.value
+    monitor.stop()
+
+
 # --- VoiceBrowser -----------------------------------------------------------------------------
 def test_the_browser_pages_the_catalog_most_popular_first(catalog):
     browser = VoiceBrowser(catalog, page_size=15)

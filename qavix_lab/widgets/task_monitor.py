@@ -110,7 +110,11 @@ class TaskMonitor(widgets.VBox):
 
     @property
     def results(self) -> Any:
-        """One row per task: id, kind, label, status, process, elapsed_s, eta_s, output_url."""
+        """One row per task: id, kind, label, status, process, elapsed_s, eta_s, output_url.
+
+        Up to date with what the handles saw themselves (``task.wait()``), and so are the rows.
+        """
+        self._show(self.board.rows)
         return self.board.frame()
 
     @property
