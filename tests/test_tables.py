@@ -323,6 +323,15 @@ def test_sort_by_a_column_or_not_at_all(voices, records):
         filter_voices(with_dicts, sort="meta")
 
 
+def test_sort_by_several_columns_the_first_one_first(voices):
+    got = filter_voices(voices, sort=["age_range_str", "-hot_count", "name"])
+    keys = list(zip(got["age_range"], -got["hot_count"], got["name"], strict=True))
+    assert keys == sorted(keys)  # ages in code order (Child first), not alphabetical
+    for bad in (["name", "loudness"], [], ["name", 3]):
+        with pytest.raises(ValidationError, match="cannot sort by"):
+            filter_voices(voices, sort=bad)
+
+
 def test_a_frame_missing_a_column_is_explained(voices):
     with pytest.raises(ValidationError, match="no 'gender' column"):
         filter_voices(voices[["voice_id", "name", "hot_count", "use_count"]], gender="male")
