@@ -156,6 +156,21 @@ def test_the_voice_grid_scrolls_sorts_by_several_columns_and_resizes(
     page.locator(".qavix-voice-browser .qv-name").first.wait_for()
     assert len(page.locator(".qavix-voice-browser .ag-row").all()) < 100  # virtual rows
 
+    head = page.locator(".qv-head-name")
+    start = head.bounding_box()
+    handle = head.locator(".ag-header-cell-resize").bounding_box()
+    x, y = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
+    page.mouse.move(x, y)
+    page.wait_for_timeout(200)
+    page.mouse.down()
+    page.wait_for_timeout(100)
+    for step in range(1, 11):  # a person's drag: the grid resizes frame by frame
+        page.mouse.move(x + 8 * step, y)
+        page.wait_for_timeout(30)
+    page.mouse.up()
+    page.wait_for_timeout(300)
+    assert head.bounding_box()["width"] >= start["width"] + 60
+
     # scroll to the very last of 20,000 rows: the grid fetches that block from the kernel
     last = kernel_json(notebook, "b.matches['name'].iloc[-1]")
     scroll_grid(page, 1)
@@ -184,20 +199,6 @@ def test_the_voice_grid_scrolls_sorts_by_several_columns_and_resizes(
     assert header_fits(page, "age_range_str")["inside"]
     assert "sorted by Popularity ▼, Age ▲" in page.locator(".qv-status").inner_text()
 
-    head = page.locator(".qv-head-name")
-    start = head.bounding_box()
-    handle = head.locator(".ag-header-cell-resize").bounding_box()
-    x, y = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
-    page.mouse.move(x, y)
-    page.wait_for_timeout(200)
-    page.mouse.down()
-    page.wait_for_timeout(100)
-    for step in range(1, 11):  # a person's drag: the grid resizes frame by frame
-        page.mouse.move(x + 8 * step, y)
-        page.wait_for_timeout(30)
-    page.mouse.up()
-    page.wait_for_timeout(300)
-    assert head.bounding_box()["width"] >= start["width"] + 60
     notebook.screenshot(page.locator(".qavix-voice-browser"), f"voice_grid_{width}")
 
 
