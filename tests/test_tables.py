@@ -96,6 +96,16 @@ def test_descriptions_are_categories_in_code_order(voices):
     assert voices["emotion_str"].cat.categories[0] == "Neutral"
 
 
+def test_descriptions_compare_in_code_order_as_the_readme_shows(voices, records):
+    older = voices[voices.age_range_str >= "Middle-aged"]
+    assert set(older["age_range"]) == {3, 4}
+    assert len(older) == sum(r["ageRange"] >= 3 for r in records)
+    assert all(voices[column].cat.ordered for column in
+               ("gender_str", "age_range_str", "emotion_str", "accent_str"))
+    assert voices["age_range_str"].max() == "Senior"
+    assert not voices["lang_name"].cat.ordered  # languages have no order
+
+
 @pytest.mark.parametrize("empty", [None, [], ()])
 def test_no_data_gives_an_empty_frame_with_every_column(voices, empty):
     df = voices_frame(empty)
@@ -311,6 +321,15 @@ def test_sort_by_a_column_or_not_at_all(voices, records):
     with_dicts = voices_frame([dict(r, meta={"rank": i}) for i, r in enumerate(records[:3])])
     with pytest.raises(ValidationError):
         filter_voices(with_dicts, sort="meta")
+
+
+def test_sort_by_several_columns_the_first_one_first(voices):
+    got = filter_voices(voices, sort=["age_range_str", "-hot_count", "name"])
+    keys = list(zip(got["age_range"], -got["hot_count"], got["name"], strict=True))
+    assert keys == sorted(keys)  # ages in code order (Child first), not alphabetical
+    for bad in (["name", "loudness"], [], ["name", 3]):
+        with pytest.raises(ValidationError, match="cannot sort by"):
+            filter_voices(voices, sort=bad)
 
 
 def test_a_frame_missing_a_column_is_explained(voices):

@@ -22,7 +22,7 @@ from qavix_lab.spec.models import VideoTask
 from qavix_lab.tables import filter_voices, load_catalog
 from qavix_lab.widgets.task_monitor import TaskMonitor
 from qavix_lab.widgets.tts_ab import TtsAB
-from qavix_lab.widgets.voice_browser import VoiceBrowser
+from qavix_lab.widgets.voice_browser import ROW_FIELDS, VoiceBrowser
 
 CATALOG = Path(__file__).resolve().parents[1] / "datasets" / "voices" / "catalog.json"
 
@@ -61,10 +61,6 @@ def tone(name: str, hz: float, level: float, seconds: float = 1.2, rate: int = 1
     t = np.arange(int(seconds * rate)) / rate
     envelope = np.minimum(1, np.minimum(t, seconds - t) * 10)
     return Audio(level * envelope * np.sin(2 * np.pi * hz * t), rate, name=name)
-
-
-def row_names(browser: VoiceBrowser) -> list[str]:
-    return [row.name.description for row in browser._rows if row.voice_id is not None]
 
 
 @pytest.fixture(scope="module")
@@ -235,97 +231,185 @@ def test_a_stopped_monitor_keeps_its_rows_and_says_so():
     assert monitor.results["status"].tolist() == ["processing"]
 
 
+def test_results_show_what_task_wait_saw_before_the_next_poll():
+    """Notebook 05: ``task.wait()`` returns COMPLETED, then ``monitor.results`` at once."""
+    clock = FakeClock()
+    task = ScriptedTask("72", [state(0, 41)], clock)
+    task.last = None
+    monitor = TaskMonitor([task], interval=3600)  # its next poll is an hour away
+    deadline = time.monotonic() + 5
+    while monitor.results["process"][0] != 41 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    task.last = state(1, 100, "http://127.0.0.1:9/out.mp3")  # what wait() leaves on the handle
+    results = monitor.results
+    assert results["status"].tolist() == ["completed"]
+    assert results["process"].tolist() == [100]
+    assert results["output_url"].tolist() == ["http://127.0.0.1:9/out.mp3"]
+    assert monitor.done
+    assert "completed in" in monitor._lines[0].status.value
+    monitor.stop()
+
+
+def test_the_static_view_is_the_monitors_table(client, english):
+    tasks = [client.tts.create("Static view, please.", english.iloc[0]),
+             client.tts.create("This one fails [[fail]].", english.iloc[1])]
+    monitor = TaskMonitor(tasks, interval=0.5)
+    assert monitor.wait(30)
+    bundle = monitor._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    page = bundle["text/html"]
+    assert "All 2 tasks ended" in page and page.count("<tr>") == 3
+    assert "completed in" in page and "failed after" in page
+    assert all(t.id in page for t in tasks)
+
+
 # --- VoiceBrowser -----------------------------------------------------------------------------
-def test_the_browser_pages_the_catalog_most_popular_first(catalog):
-    browser = VoiceBrowser(catalog, page_size=15)
-    expected = filter_voices(catalog)["name"].tolist()
-    assert row_names(browser) == expected[:15]
-    assert browser._prev.disabled and not browser._next.disabled
-    browser._next.click()
-    assert browser.page == 2 and row_names(browser) == expected[15:30]
-    browser.show_page(99)
-    last = expected[15 * (browser.pages - 1):]
-    assert row_names(browser) == last and browser._next.disabled
-    hidden = browser._rows[len(last):]
-    assert all(r.name.layout.display == "none" for r in hidden)
-    assert f"{len(catalog)} of {len(catalog)} voices" in browser._status.value
+class GridPage:
+    """What the grid's JavaScript sees: the messages the browser sends it, and its requests."""
+
+    def __init__(self, browser: VoiceBrowser) -> None:
+        self.browser, self.sent = browser, []
+        browser.grid.send = lambda content, buffers=None: self.sent.append((content, buffers))
+
+    def ask(self, **content) -> dict | None:
+        self.browser._on_grid_message(self.browser.grid, content, [])
+        return self.sent[-1][0] if self.sent else None
+
+    def names(self, start: int = 0, end: int = 100) -> list[str]:
+        answer = self.ask(kind="rows", start=start, end=end, request=1)
+        return [row[ROW_FIELDS.index("name")] for row in answer["rows"]]
+
+
+def test_the_grid_gets_every_match_a_block_at_a_time_most_popular_first(catalog):
+    browser = VoiceBrowser(catalog)
+    page = GridPage(browser)
+    reset = page.ask(kind="ready")
+    expected = filter_voices(catalog)
+    assert reset["kind"] == "reset" and reset["count"] == len(catalog)
+    assert [r[ROW_FIELDS.index("name")] for r in reset["rows"]] == expected["name"].tolist()
+    assert page.names(40, 60) == expected["name"].tolist()[40:60]
+    assert page.names(80, 180) == expected["name"].tolist()[80:]
+    assert f"{len(catalog)} of {len(catalog)} voices · most popular first" in \
+        browser._status.value
 
 
 def test_filter_controls_change_the_table_like_filter_voices(catalog):
     browser = VoiceBrowser(catalog)
+    page = GridPage(browser)
     assert all(box.label == "any" for box in browser._filters.values())  # not an empty menu
     browser._filters["lang"].value = "en"
     browser._filters["gender"].value = 2
     assert browser.filters == {"lang": "en", "gender": 2}
     expected = filter_voices(catalog, lang="en", gender=2)
-    assert row_names(browser) == expected["name"].tolist()
-    assert browser.matches["voice_id"].tolist() == expected["voice_id"].tolist()
+    reset = page.sent[-1][0]
+    assert reset["kind"] == "reset" and reset["count"] == len(expected)
+    assert page.names() == expected["name"].tolist()
     assert f"{len(expected)} of {len(catalog)} voices" in browser._status.value
 
     browser._text.value = expected["name"].iloc[0][:4].lower()
     assert browser.filters["text"] == expected["name"].iloc[0][:4].lower()
-    assert row_names(browser) == filter_voices(catalog, lang="en", gender=2,
-                                               text=browser.filters["text"])["name"].tolist()
+    assert page.names() == filter_voices(catalog, lang="en", gender=2,
+                                         text=browser.filters["text"])["name"].tolist()
     browser.filter(lang=None, gender=None, text=None, emotion="calm", category="Audiobook")
     assert browser.filters == {"emotion": 1, "category": 2}
     assert browser._filters["lang"].label == "any"
-    assert row_names(browser) == filter_voices(catalog, emotion=1,
-                                               category=2)["name"].tolist()[:15]
+    assert page.names() == filter_voices(catalog, emotion=1, category=2)["name"].tolist()
+    stale = page.ask(kind="rows", start=0, end=10, request=7)
+    # every change is a new generation: the grid drops answers of an older one
+    assert stale["generation"] == page.sent[-2][0]["generation"] > reset["generation"]
 
 
-def test_clicking_a_header_sorts_and_clicking_again_reverses(catalog):
+def test_popularity_sorts_most_popular_first_on_the_first_click(catalog):
     browser = VoiceBrowser(catalog)
-    browser.filter(lang="en")
-    (name_header,) = [h for h in browser._headers if getattr(h, "description", "") == "Name"]
-    name_header.click()
-    assert browser.sort == "name" and name_header.description == "Name ▲"
-    ascending = row_names(browser)
-    assert ascending == sorted(ascending)
-    name_header.click()
-    assert browser.sort == "-name" and name_header.description == "Name ▼"
-    assert row_names(browser) == filter_voices(catalog, lang="en",
-                                               sort="-name")["name"].tolist()[:15]
+    page = GridPage(browser)
+    browser.sort_by("hot_count")
+    assert browser.sort == "-hot_count"
+    hot = browser.matches["hot_count"].tolist()
+    assert hot == sorted(hot, reverse=True)
+    assert "sorted by Popularity ▼" in browser._status.value
+    browser.sort_by("hot_count")
+    assert browser.sort == "hot_count"
+    browser.sort_by("hot_count")
+    assert browser.sort == "popularity"  # the third click clears the sort
+    browser.sort_by("name")
+    assert browser.sort == "name"  # text columns start ascending
+    assert page.names() == sorted(page.names())
 
 
-def test_ticked_voices_come_back_as_catalog_rows_across_filters(catalog):
+def test_a_shift_click_adds_a_sort_key_as_the_grid_reports_it(catalog):
+    browser = VoiceBrowser(catalog)
+    page = GridPage(browser)
+    # what the grid's onSortChanged sends after a click and a shift-click
+    browser.grid.sort = [{"column": "age_range_str", "descending": False},
+                         {"column": "hot_count", "descending": True}]
+    assert browser.sort == ["age_range_str", "-hot_count"]
+    expected = filter_voices(catalog, sort=["age_range_str", "-hot_count"])
+    assert page.names() == expected["name"].tolist()
+    assert browser.matches["age_range_str"].iloc[0] == "Child"  # code order, not A-Z
+    browser.sort_by("name", add=True)
+    assert browser.sort == ["age_range_str", "-hot_count", "name"]
+    with pytest.raises(ValidationError, match="cannot sort by 'category_str_list'"):
+        browser.sort_by("category_str_list")
+
+
+def test_ticks_of_voices_filtered_away_do_not_count(catalog):
     browser = VoiceBrowser(catalog)
     browser.filter(lang="fr")
-    second, first = browser._rows[1], browser._rows[0]
-    second.pick.value = True
-    first.pick.value = True
-    picked = [second.voice_id, first.voice_id]
-    browser.filter(lang="de")  # the selection outlives the filter
-    selected = browser.selected
-    assert selected["voice_id"].tolist() == picked
-    assert selected.dtypes.equals(catalog.dtypes)
+    french = browser.matches["voice_id"].tolist()
+    browser.grid.selected = [french[1], french[0]]  # two ticks in the page
+    assert browser.selected["voice_id"].tolist() == [french[1], french[0]]
+    assert browser.selected.dtypes.equals(catalog.dtypes)
     assert "2 selected" in browser._status.value
-    browser.filter(lang="fr")
-    assert browser._rows[0].pick.value and browser._rows[1].pick.value
-    browser._rows[1].pick.value = False
-    assert browser.selected["voice_id"].tolist() == [first.voice_id]
+    keep = browser.voices.set_index("voice_id").loc[french[0], "gender"]
+    browser.filter(gender=int(keep))  # french[1] has the other gender: filtered away
+    assert browser.selected["voice_id"].tolist() == [french[0]]
+    assert browser.grid.selected == [french[0]]
+    assert "1 selected" in browser._status.value
+    browser.filter(lang="de", gender=None)
+    assert browser.selected.empty and "0 selected" in browser._status.value
     with pytest.raises(ValidationError, match="not in this catalog"):
         browser.select(["123"])
+    with pytest.raises(ValidationError, match="filtered away"):
+        browser.select([french[0]])
+    browser.select(browser.matches.head(2))
+    assert browser.selected["voice_id"].tolist() == browser.matches["voice_id"].tolist()[:2]
 
 
 def test_an_offline_catalog_says_why_an_audition_cannot_play(catalog):
     browser = VoiceBrowser(catalog, audition_timeout=3)
-    row = browser._rows[0]
-    row.name.click()
+    page = GridPage(browser)
+    voice = browser.matches["voice_id"].iloc[0]
+    page.ask(kind="play", voice_id=voice)  # a click on the name
     browser._fetcher.submit(lambda: None).result(10)  # the fetch ran before this
     assert "No audition for" in browser._message.value
     assert "cannot fetch" in browser._message.value
-    assert browser._player.layout.display == "none"
-    assert row.name.button_style == "info"
+    assert browser.grid.playing == voice
+    assert not [m for m, _ in page.sent if m["kind"] == "audio"]
 
 
-def test_a_clients_catalog_plays_its_auditions_and_holds_no_key(client, sandbox):
+def test_a_clients_catalog_plays_its_auditions_as_typed_bytes_and_holds_no_key(client, sandbox):
     browser = VoiceBrowser(client)
-    voice = browser.page_voices.iloc[0]
+    page = GridPage(browser)
+    voice = browser.matches.iloc[0]
     browser.play(voice).result(30)
-    audio = browser._player.value
-    assert load(bytes(audio)).duration > 0.3
+    ((message, buffers),) = [(m, b) for m, b in page.sent if m["kind"] == "audio"]
+    assert message == {"kind": "audio", "voice_id": voice["voice_id"], "mime": "audio/mpeg"}
+    assert load(bytes(buffers[0])).duration > 0.3
     assert f"<b>{voice['name']}</b>" in browser._message.value
     assert sandbox.api_key not in synced_text(browser)
+
+
+def test_the_static_view_is_the_first_rows_as_an_html_table(catalog):
+    browser = VoiceBrowser(catalog)
+    browser.filter(lang="en")
+    browser.select(browser.matches.head(1))
+    bundle = browser._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    page = bundle["text/html"]
+    names = browser.matches["name"].tolist()
+    assert page.count("<tr>") == 1 + min(len(names), 20) and all(n in page for n in names[:20])
+    assert f"{len(names)} of {len(catalog)} voices" in page and "1 selected" in page
+    assert page.count("✓") == 1 and "<th>Popularity</th>" in page
 
 
 def test_bad_sources_and_filters_are_refused(catalog):
@@ -333,6 +417,8 @@ def test_bad_sources_and_filters_are_refused(catalog):
         VoiceBrowser(42)
     with pytest.raises(ValidationError, match="voice_id"):
         VoiceBrowser(catalog.drop(columns="voice_id"))
+    with pytest.raises(ValidationError, match="height"):
+        VoiceBrowser(catalog, height=10)
     browser = VoiceBrowser(catalog)
     with pytest.raises(ValidationError, match="no lang 'klingon'"):
         browser.filter(lang="klingon")

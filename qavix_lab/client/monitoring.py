@@ -80,6 +80,12 @@ class _Watched:
             self.error = (f"status {state.status} is unknown to qavix_lab"
                           if verdict.name.startswith("unknown") else failure_reason(state))
 
+    def catch_up(self, now: float) -> None:
+        """Take the state the handle itself saw last (``task.wait()`` polls it too)."""
+        latest = getattr(self.task, "last", None)
+        if self.ended_at is None and latest is not None and latest is not self.state:
+            self.seen(latest, now)
+
     def failed(self, exc: Exception, now: float) -> None:
         self.error = str(exc) or type(exc).__name__
         self.errors += 1
@@ -145,15 +151,23 @@ class TaskBoard:
     @property
     def rows(self) -> list[TaskRow]:
         """Every task as last seen, in the order they were added."""
-        now = self._clock()
         with self._lock:
+            now = self._caught_up()
             return [w.row(now) for w in self._watched]
 
     @property
     def done(self) -> bool:
         """True when every task has ended (completed, failed, ..., or given up on)."""
         with self._lock:
+            self._caught_up()
             return all(w.ended_at is not None for w in self._watched)
+
+    def _caught_up(self) -> float:
+        """Bring every row up to its handle's last state (under the lock); returns now."""
+        now = self._clock()
+        for watched in self._watched:
+            watched.catch_up(now)
+        return now
 
     def poll(self) -> list[TaskRow]:
         """Query every task that has not ended, once; returns the rows."""

@@ -83,22 +83,30 @@ def _descending(hot: np.ndarray, use: np.ndarray) -> np.ndarray:
     return np.sort(keys) % count
 
 
-def _sorted(df: pd.DataFrame, rows: np.ndarray, sort: str | None) -> pd.DataFrame:
+def _sort_keys(df: pd.DataFrame, sort: Any) -> list[tuple[str, bool]]:
+    """``"-name"`` or ``["lang_name", "-hot_count"]`` as (column, ascending) pairs."""
+    keys = [sort] if isinstance(sort, str) else list(sort) if isinstance(sort, list | tuple) else []
+    pairs = [(k.removeprefix("-"), not k.startswith("-")) for k in keys if isinstance(k, str)]
+    if not pairs or len(pairs) != len(keys) or any(c not in df for c, _ in pairs):
+        raise ValidationError(f"cannot sort by {sort!r}: use 'popularity', None, a column or a "
+                              f"list of columns (prefix '-' for descending): "
+                              f"{', '.join(df.columns)}", where="filter_voices(sort=...)")
+    return pairs
+
+
+def _sorted(df: pd.DataFrame, rows: np.ndarray, sort: Any) -> pd.DataFrame:
     if sort is None:
         return df.take(rows)
-    if sort == "popularity":
+    if isinstance(sort, str) and sort == "popularity":
         hot = _column_for(df, "hot_count", "sort").to_numpy(dtype="int64", na_value=-1)[rows]
         use = _column_for(df, "use_count", "sort").to_numpy(dtype="int64", na_value=-1)[rows]
         return df.take(rows[_descending(hot, use)])
-    column = sort.removeprefix("-") if isinstance(sort, str) else None
-    if column is None or column not in df:
-        raise ValidationError(f"cannot sort by {sort!r}: use 'popularity', None, or a column "
-                              f"(prefix '-' for descending): {', '.join(df.columns)}",
-                              where="filter_voices(sort=...)")
+    pairs = _sort_keys(df, sort)
     try:
-        return df.take(rows).sort_values(column, ascending=column == sort, kind="stable")
+        return df.take(rows).sort_values([c for c, _ in pairs], ascending=[a for _, a in pairs],
+                                         kind="stable")
     except TypeError as exc:
-        raise ValidationError(f"cannot sort by {column!r}: {exc}",
+        raise ValidationError(f"cannot sort by {sort!r}: {exc}",
                               where="filter_voices(sort=...)") from None
 
 
@@ -116,7 +124,7 @@ def filter_voices(
     status: Any = None,
     text: str | None = None,
     enabled_only: bool = False,
-    sort: str | None = "popularity",
+    sort: str | list[str] | None = "popularity",
 ) -> pd.DataFrame:
     """The voices matching every given filter, most popular first.
 
@@ -125,7 +133,8 @@ def filter_voices(
     multi-select with nothing chosen, does not filter). ``category`` matches a voice
     with any of the given categories; ``text`` is a case-insensitive substring of the name or
     the remark. ``sort`` is ``"popularity"`` (hot_count, then use_count, descending), ``None``
-    (catalog order) or a column name (``"-name"`` for descending).
+    (catalog order), a column name (``"-name"`` for descending) or a list of them, the first
+    one first (``["lang_name", "-hot_count"]``).
 
     >>> filter_voices(voices, lang=["en", "fr"], category="audiobook", enabled_only=True)
     """

@@ -78,12 +78,13 @@ def code_tables(df: pd.DataFrame) -> dict[str, dict[Any, str]]:
 
 
 def _order_labels(columns: dict[str, Any], tables: Mapping[str, dict[Any, str]]) -> None:
-    """Descriptions in code order (Male, Female; Child .. Senior), so summaries read naturally."""
+    """Descriptions as ordered categoricals in code order (Male < Female; Child < .. < Senior),
+    so summaries read naturally and ``v[v.age_range_str >= "Middle-aged"]`` works."""
     for name, (_, label) in CODED_FILTERS.items():
         if label and name != "lang":
             known = list(dict.fromkeys(tables[name].values()))
             rest = [c for c in columns[label].categories if c not in set(known)]
-            columns[label] = columns[label].reorder_categories(known + rest)
+            columns[label] = columns[label].reorder_categories(known + rest, ordered=True)
 
 
 def voices_frame(records: Sequence[Any] | None, *, where: str = "result") -> pd.DataFrame:

@@ -110,7 +110,11 @@ class TaskMonitor(widgets.VBox):
 
     @property
     def results(self) -> Any:
-        """One row per task: id, kind, label, status, process, elapsed_s, eta_s, output_url."""
+        """One row per task: id, kind, label, status, process, elapsed_s, eta_s, output_url.
+
+        Up to date with what the handles saw themselves (``task.wait()``), and so are the rows.
+        """
+        self._show(self.board.rows)
         return self.board.frame()
 
     @property
@@ -128,6 +132,22 @@ class TaskMonitor(widgets.VBox):
         self.board.stop()
         self.board.wait(5)
         self._show(self.board.rows)
+
+    def to_html(self) -> str:
+        """The monitor as plain HTML: its summary and one table row per task."""
+        rows = self.board.rows
+        body = "".join(
+            f"<tr><td>{html.escape(r.label)}</td><td>{html.escape(r.kind)}</td>"
+            f"<td>{r.process}%</td><td>{html.escape(describe(r))}</td>"
+            f"<td>{html.escape(r.task_id)}</td></tr>" for r in rows)
+        return (f'<div class="qavix-task-monitor-static"><p>{_summary(rows, self.board.watching)}'
+                "</p><table><thead><tr><th>task</th><th>kind</th><th>progress</th><th>status</th>"
+                f"<th>ID</th></tr></thead><tbody>{body}</tbody></table></div>")
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """The widget, and beside it the table as HTML for exports and kernel-less views."""
+        bundle = super()._repr_mimebundle_(**kwargs) or {}
+        return {**bundle, "text/html": self.to_html()}
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until polling ends (every task ended, or stopped); True if it did in time."""

@@ -1,8 +1,14 @@
-"""VoiceBrowser: filter the voice catalog, page and sort it, hear auditions, pick voices.
+"""VoiceBrowser: filter the voice catalog, sort and scroll it, hear auditions, pick voices.
 
 A thin view over :func:`qavix_lab.tables.filter_voices`: the filters are its keyword arguments
 (``.filters``), the table is its result (``.matches``), the picked voices are catalog rows
 (``.selected``). Works on a client's catalog or, offline, on a saved one.
+
+The table is AG Grid Community (MIT), bundled in ``voice_grid.js`` (no CDN) and driven by
+its infinite row model: the kernel filters and sorts, the grid fetches the blocks of rows it
+scrolls to. Click a header to sort (Popularity: most popular first), shift-click to add a
+second key, drag a header's edge to resize. Exported or opened without a kernel, the browser
+shows its first rows as an HTML table.
 
 >>> browser = VoiceBrowser(load_catalog("datasets/voices/catalog.json")); browser
 >>> browser.filter(lang="en", gender="female"); browser.selected
@@ -16,7 +22,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, cast
 
+import anywidget
 import ipywidgets as widgets
+import traitlets
 
 from ..errors import QavixError, ValidationError
 from ..tables import code_tables, filter_voices, load_catalog
@@ -25,30 +33,20 @@ __all__ = ["VoiceBrowser", "fetch_audition"]
 
 FILTERS = {"lang": "Language", "gender": "Gender", "age": "Age", "emotion": "Emotion",
            "accent": "Accent", "category": "Category"}
-# (column, header); each sorts ascending on a first click, descending on the next.
-COLUMNS = [("name", "Name"), ("lang_name", "Language"), ("gender_str", "Gender"),
-           ("age_range_str", "Age"), ("emotion_str", "Emotion"), ("accent_str", "Accent"),
-           ("category_str_list", "Categories"), ("hot_count", "Popularity")]
-SORTABLE = [c for c in COLUMNS if c[0] != "category_str_list"]
+# (column, header, first sort on a click, minimum width in px: the header text, its sort arrow
+# and the resize handle always fit, so the arrow is never cut off)
+COLUMNS = [("name", "Name", "asc", 110), ("lang_name", "Language", "asc", 104),
+           ("gender_str", "Gender", "asc", 92), ("age_range_str", "Age", "asc", 100),
+           ("emotion_str", "Emotion", "asc", 104), ("accent_str", "Accent", "asc", 98),
+           ("category_str_list", "Categories", None, 110),
+           ("hot_count", "Popularity", "desc", 120)]
+ROW_FIELDS = ["voice_id", "remark", *(c[0] for c in COLUMNS)]  # one row as the grid gets it
 ANY = ""  # the "any" choice of a filter menu (a None value would show an empty menu)
-# Minimum widths fit a notebook beside JupyterLab's file browser (about 600 px).
-GRID = ("22px minmax(80px, 1.3fr) minmax(76px, .9fr) minmax(60px, .6fr) minmax(76px, .8fr) "
-        "minmax(66px, .7fr) minmax(66px, .8fr) minmax(70px, 1.6fr) minmax(78px, .6fr)")
-STYLE = """<style>
-.qavix-voice-browser .qv-table .jupyter-widgets { min-width: 0; width: auto; margin: 0;
-  font-size: 12px; }
-.qavix-voice-browser .qv-table .qv-cell {
-  border-bottom: 1px solid var(--jp-border-color2, #e0e0e0); height: 30px; }
-.qavix-voice-browser .qv-table button.jupyter-button { display: block; text-align: left;
-  padding: 0 3px; overflow: hidden; white-space: nowrap; text-overflow: ellipsis; }
-.qavix-voice-browser .qv-table button.jupyter-button:not(.mod-info) { background: transparent; }
-.qavix-voice-browser .qv-table button.jupyter-button:not(.mod-info):hover {
-  background: var(--jp-layout-color2, #eee); }
-.qavix-voice-browser .qv-table button.qv-head { font-weight: bold; }
-.qavix-voice-browser .qv-table .widget-label { overflow: hidden; text-overflow: ellipsis;
-  white-space: nowrap; }
-</style>"""
 FILTER_STYLE = {"description_width": "72px"}
+HERE = Path(__file__).resolve().parent
+AUDIO_TYPES = {b"ID3": "audio/mpeg", b"RIFF": "audio/wav", b"OggS": "audio/ogg",
+               b"fLaC": "audio/flac"}
+STATIC_ROWS = 20  # rows in the static HTML view
 
 
 def fetch_audition(url: str, timeout: float = 5.0) -> bytes:
@@ -100,90 +98,69 @@ def _cell_text(value: Any) -> str:
     return "" if value is None or pd.isna(value) else str(value)
 
 
-class _Row:
-    """The widgets of one table row; a page reuses them for whichever voices it shows."""
+def _audio_type(data: bytes) -> str:
+    """The MIME type of audition bytes (a blob without one may not play in every browser)."""
+    return next((kind for magic, kind in AUDIO_TYPES.items() if data.startswith(magic)),
+                "audio/mpeg")
 
-    def __init__(self, on_play: Any, on_pick: Any) -> None:
-        self.voice_id: str | None = None
-        self.pick = widgets.Checkbox(indent=False, layout=widgets.Layout(width="24px"))
-        self.name = widgets.Button(icon="play", layout=widgets.Layout(width="auto"))
-        self.name.add_class("qv-name")
-        self.labels = [widgets.Label() for _ in COLUMNS[1:]]
-        self.name.on_click(lambda _: on_play(self.voice_id))
-        self.pick.observe(lambda change: on_pick(self, change["new"]), "value")
-        self.cells = [self.pick, self.name, *self.labels]
-        for cell in self.cells:
-            cell.add_class("qv-cell")
 
-    def show(self, voice: Any | None, picked: bool, playing: bool) -> None:
-        self.voice_id = None if voice is None else str(voice["voice_id"])
-        for cell in self.cells:
-            cell.layout.display = "none" if voice is None else None
-        if voice is None:
-            return
-        self.pick.value = picked
-        self.name.description = str(voice["name"])
-        self.name.tooltip = _cell_text(voice.get("remark")) or str(voice["name"])
-        self.name.button_style = "info" if playing else ""
-        for label, (column, _) in zip(self.labels, COLUMNS[1:], strict=True):
-            label.value = _cell_text(voice.get(column))
+class VoiceGrid(anywidget.AnyWidget):
+    """The table of a :class:`VoiceBrowser` (AG Grid in ``voice_grid.js``).
+
+    ``sort``: the sort keys in order, ``{"column": ..., "descending": ...}``; ``selected``: the
+    ticked voice IDs in tick order; ``playing``: the voice whose audition plays. Rows travel as
+    custom messages, a block at a time: the browser answers the grid's requests.
+    """
+
+    _esm = HERE / "voice_grid.js"
+    _css = HERE / "voice_grid.css"
+    columns = traitlets.List(traitlets.Dict(), help="the columns after the tick box").tag(sync=True)
+    sort = traitlets.List(traitlets.Dict(), help="sort keys, first first").tag(sync=True)
+    selected = traitlets.List(traitlets.Unicode(), help="ticked voice IDs").tag(sync=True)
+    playing = traitlets.Unicode("", help="the voice whose audition plays").tag(sync=True)
+    height = traitlets.Int(420, help="the table's height in px").tag(sync=True)
+    block_size = traitlets.Int(100, help="rows per request").tag(sync=True)
 
 
 class VoiceBrowser(widgets.VBox):
-    """Filter, sort and page the catalog; click a name to hear it; tick voices to select them.
+    """Filter, sort and scroll the catalog; click a name to hear it; tick voices to select them.
 
     ``source``: a client (its cached catalog), a voice DataFrame (``voices_frame`` or
-    ``load_catalog``) or a saved catalog's path. ``.selected`` gives the ticked voices' rows.
+    ``load_catalog``) or a saved catalog's path. ``.selected`` gives the ticked voices' rows;
+    ticks of voices that a filter hides are dropped, so ``.selected`` is always what is shown.
     """
 
-    def __init__(self, source: Any, *, page_size: int = 15, audition_timeout: float = 5.0):
+    def __init__(self, source: Any, *, height: int = 420, audition_timeout: float = 5.0):
         self.voices = _catalog(source)
         self._position = {str(v): i for i, v in enumerate(self.voices["voice_id"])}
-        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
-            raise ValidationError(f"page_size must be a whole number >= 1, got {page_size!r}",
-                                  where="VoiceBrowser(page_size=...)")
-        self.page_size = page_size
+        if isinstance(height, bool) or not isinstance(height, int) or height < 120:
+            raise ValidationError(f"height must be a whole number of pixels >= 120, got "
+                                  f"{height!r}", where="VoiceBrowser(height=...)")
         self.audition_timeout = audition_timeout
-        self._picked: list[str] = []
-        self._page = 0
-        self._playing: str | None = None
-        self._rendering = False
+        self._generation = 0
         self._auditions: dict[str, bytes] = {}
         self._fetcher = concurrent.futures.ThreadPoolExecutor(1, "qavix-audition")
         self.matches = filter_voices(self.voices)
-        super().__init__(children=self._build(), layout=widgets.Layout(width="100%"))
-        self.add_class("qavix-voice-browser")
-        self._refresh()
-
-    # -- building ----------------------------------------------------------------------------
-    def _build(self) -> list[widgets.Widget]:
-        self._headers = [self._header(column, title) for column, title in COLUMNS]
-        self._rows = [_Row(self.play, self._on_pick) for _ in range(self.page_size)]
-        self._table = widgets.GridBox(
-            [widgets.Label(), *self._headers, *(c for row in self._rows for c in row.cells)],
-            layout=widgets.Layout(grid_template_columns=GRID, grid_gap="0px 3px",
-                                  align_items="center", width="100%", overflow="auto"))
-        self._table.add_class("qv-table")
-        self._prev = widgets.Button(icon="chevron-left", tooltip="previous page",
-                                    layout=widgets.Layout(width="40px"))
-        self._next = widgets.Button(icon="chevron-right", tooltip="next page",
-                                    layout=widgets.Layout(width="40px"))
-        self._prev.on_click(lambda _: self.show_page(self._page - 1))
-        self._next.on_click(lambda _: self.show_page(self._page + 1))
+        self.grid = VoiceGrid(columns=[
+            {"field": field, "header": title, "sortable": first is not None,
+             "first_sort": first, "min_width": width, "flex": 1.4 if field == "name" else 1}
+            for field, title, first, width in COLUMNS], height=height)
+        self.grid.add_class("qv-table")
+        self.grid.on_msg(self._on_grid_message)
+        self.grid.observe(self._on_sort, "sort")
+        self.grid.observe(lambda _: self._show_status(), "selected")
         self._status = widgets.Label()
         self._status.add_class("qv-status")
-        self._player = widgets.Audio(autoplay=True, loop=False, controls=True,
-                                     layout=widgets.Layout(display="none"))
         self._message = widgets.HTML()
         self._message.add_class("qv-message")
-        return [widgets.HTML(STYLE),
-                widgets.HBox(self._controls(), layout=widgets.Layout(flex_flow="row wrap")),
-                self._table,
-                widgets.HBox([self._prev, self._next, self._status]),
-                widgets.HBox([self._player, self._message])]
+        controls = widgets.HBox(self._controls(), layout=widgets.Layout(flex_flow="row wrap"))
+        super().__init__([controls, self.grid, widgets.HBox([self._status, self._message])],
+                         layout=widgets.Layout(width="100%"))
+        self.add_class("qavix-voice-browser")
+        self._show_status()
 
     def _controls(self) -> list[widgets.Widget]:
-        """The filter menus (choices from the catalog's own code tables), text and sort."""
+        """The filter menus (choices from the catalog's own code tables) and the text box."""
         tables = code_tables(self.voices)
         self._filters: dict[str, widgets.Dropdown] = {}
         for name, title in FILTERS.items():
@@ -194,28 +171,13 @@ class VoiceBrowser(widgets.VBox):
             box.add_class(f"qv-filter-{name}")
             box.observe(self._on_filter, "value")
             self._filters[name] = box
+        # every keystroke filters: 50,000 voices take a few milliseconds
         self._text = widgets.Text(description="Text", placeholder="name or description",
-                                  continuous_update=False, style=FILTER_STYLE,
+                                  continuous_update=True, style=FILTER_STYLE,
                                   layout=widgets.Layout(width="210px"))
         self._text.add_class("qv-filter-text")
         self._text.observe(self._on_filter, "value")
-        sorts = [("most popular", "popularity")]
-        for column, title in SORTABLE:
-            sorts += [(f"{title} ▲", column), (f"{title} ▼", f"-{column}")]
-        self._sort = widgets.Dropdown(options=sorts, description="Sort", style=FILTER_STYLE,
-                                      layout=widgets.Layout(width="210px"))
-        self._sort.add_class("qv-sort")
-        self._sort.observe(self._on_filter, "value")
-        return [*self._filters.values(), self._text, self._sort]
-
-    def _header(self, column: str, title: str) -> widgets.Widget:
-        if column not in dict(SORTABLE):
-            return widgets.HTML(f"<b>{html.escape(title)}</b>")
-        button = widgets.Button(description=title, tooltip=f"sort by {title.lower()}",
-                                layout=widgets.Layout(width="auto"))
-        button.add_class("qv-head")
-        button.on_click(lambda _: self.sort_by(column))
-        return button
+        return [*self._filters.values(), self._text]
 
     # -- Python API --------------------------------------------------------------------------
     @property
@@ -227,8 +189,10 @@ class VoiceBrowser(widgets.VBox):
         return chosen
 
     @property
-    def sort(self) -> str:
-        return self._sort.value
+    def sort(self) -> str | list[str]:
+        """The order, as ``filter_voices(sort=...)``: ``"popularity"``, ``"-name"`` or a list."""
+        keys = [("-" if key["descending"] else "") + key["column"] for key in self.grid.sort]
+        return "popularity" if not keys else keys[0] if len(keys) == 1 else keys
 
     def filter(self, **filters: Any) -> VoiceBrowser:
         """Set filters (codes or descriptions; ``None`` clears one): ``filter(lang="en")``."""
@@ -254,51 +218,51 @@ class VoiceBrowser(widgets.VBox):
         raise ValidationError(f"no {name} {value!r} in this catalog; known: {known}",
                               where=f"VoiceBrowser.filter({name}=...)")
 
-    def sort_by(self, column: str) -> None:
-        """Sort by a column, ascending; sorting by the same column again flips the order."""
-        self._sort.value = f"-{column}" if self._sort.value == column else column
-
-    @property
-    def page(self) -> int:
-        """The page shown, counted from 1."""
-        return self._page + 1
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-len(self.matches) // self.page_size))
-
-    def show_page(self, index: int) -> None:
-        """Show page ``index`` (from 0), clamped to the pages there are."""
-        self._page = min(max(0, index), self.pages - 1)
-        self._render()
-
-    @property
-    def page_voices(self) -> Any:
-        """The rows of the page shown."""
-        start = self._page * self.page_size
-        return self.matches.iloc[start:start + self.page_size]
+    def sort_by(self, column: str, *, add: bool = False) -> None:
+        """Sort by a column as a header click does: first in its first order (Popularity: most
+        popular first), then reversed, then not at all. ``add=True`` is a shift-click: the
+        column becomes the next key instead of the only one."""
+        first = {field: order for field, _, order, _ in COLUMNS}
+        if first.get(column) is None:
+            sortable = [field for field, order in first.items() if order]
+            raise ValidationError(f"cannot sort by {column!r}; sortable: {', '.join(sortable)}",
+                                  where="VoiceBrowser.sort_by")
+        keys = [dict(k) for k in self.grid.sort] if add else []
+        current = next((k for k in self.grid.sort if k["column"] == column), None)
+        keys = [k for k in keys if k["column"] != column]
+        starts_descending = first[column] == "desc"
+        if current is None:
+            keys.append({"column": column, "descending": starts_descending})
+        elif current["descending"] == starts_descending:
+            keys.append({"column": column, "descending": not starts_descending})
+        self.grid.sort = keys
 
     @property
     def selected(self) -> Any:
         """The ticked voices' catalog rows, in the order they were ticked."""
-        return self.voices.iloc[[self._position[v] for v in self._picked]]
+        return self.voices.iloc[[self._position[v] for v in self.grid.selected]]
 
     def select(self, voices: Iterable[Any], picked: bool = True) -> None:
-        """Tick (or untick) voices by ID or catalog row."""
+        """Tick (or untick) shown voices by ID or catalog row."""
         from ..client.resources import voice_id
 
         if hasattr(voices, "iterrows"):
             voices = cast(Any, voices)["voice_id"].tolist()  # a DataFrame: hasattr cannot say
+        shown = set(self.matches["voice_id"])
+        ticked = list(self.grid.selected)
         for voice in [voices] if isinstance(voices, str | int) else voices:
             vid = voice_id(voice)
             if vid not in self._position:
                 raise ValidationError(f"voice {vid} is not in this catalog",
                                       where="VoiceBrowser.select")
-            if picked and vid not in self._picked:
-                self._picked.append(vid)
-            elif not picked and vid in self._picked:
-                self._picked.remove(vid)
-        self._render()
+            if picked and vid not in shown:
+                raise ValidationError(f"voice {vid} is filtered away ({self.filters}); clear "
+                                      "the filters that hide it first", where="VoiceBrowser.select")
+            if picked and vid not in ticked:
+                ticked.append(vid)
+            elif not picked and vid in ticked:
+                ticked.remove(vid)
+        self.grid.selected = ticked
 
     def play(self, voice: Any) -> concurrent.futures.Future:
         """Fetch (once) and play a voice's audition, in the background; returns the future."""
@@ -308,10 +272,9 @@ class VoiceBrowser(widgets.VBox):
         if vid not in self._position:
             raise ValidationError(f"voice {vid} is not in this catalog", where="VoiceBrowser.play")
         row = self.voices.iloc[self._position[vid]]
-        self._playing = vid
+        self.grid.playing = vid
         name = html.escape(str(row["name"]))
         self._message.value = f"Loading the audition of <b>{name}</b>…"
-        self._render()
         return self._fetcher.submit(self._load_audition, vid, row.get("audition_url"), name)
 
     def _load_audition(self, vid: str, url: Any, name: str) -> None:
@@ -319,45 +282,75 @@ class VoiceBrowser(widgets.VBox):
             if vid not in self._auditions:
                 self._auditions[vid] = fetch_audition(url, self.audition_timeout)
         except QavixError as exc:
-            if self._playing == vid:
-                self._player.layout.display = "none"
+            if self.grid.playing == vid:
                 self._message.value = (f"No audition for <b>{name}</b>: "
                                        f"{html.escape(str(exc))}")
             return
-        if self._playing == vid:
-            self._player.value = self._auditions[vid]
-            self._player.layout.display = None
+        if self.grid.playing == vid:
+            data = self._auditions[vid]
+            self.grid.send({"kind": "audio", "voice_id": vid, "mime": _audio_type(data)},
+                           buffers=[data])
             self._message.value = f"▶ <b>{name}</b>"
+
+    # -- the static view (exported notebooks, no kernel) -------------------------------------
+    def to_html(self, rows: int = STATIC_ROWS) -> str:
+        """The browser as plain HTML: what it shows, then its first ``rows`` rows."""
+        picked = set(self.grid.selected)
+        head = "".join(f"<th>{html.escape(title)}</th>" for _, title, _, _ in COLUMNS)
+        body = []
+        for voice in self.matches.head(rows).to_dict("records"):
+            tick = "✓" if str(voice["voice_id"]) in picked else ""
+            cells = "".join(f"<td>{html.escape(_cell_text(voice.get(field)))}</td>"
+                            for field, *_ in COLUMNS)
+            body.append(f"<tr><td>{tick}</td>{cells}</tr>")
+        return (f'<div class="qavix-voice-browser-static"><p>{html.escape(self._status.value)}'
+                f"</p><table><thead><tr><th></th>{head}</tr></thead><tbody>{''.join(body)}"
+                "</tbody></table></div>")
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle = cast(dict[str, Any], super()._repr_mimebundle_(**kwargs) or {})
+        return {**bundle, "text/html": self.to_html()}
 
     # -- events ------------------------------------------------------------------------------
     def _on_filter(self, _change: Any) -> None:
-        self.matches = filter_voices(self.voices, **self.filters, sort=self._sort.value)
-        self._page = 0
-        self._refresh()
+        self._refilter()
 
-    def _on_pick(self, row: _Row, picked: bool) -> None:
-        if self._rendering or row.voice_id is None:
-            return
-        self.select([row.voice_id], picked)
+    def _on_sort(self, _change: Any) -> None:
+        self._refilter()
 
-    def _refresh(self) -> None:
-        for button, (column, title) in zip(self._headers, COLUMNS, strict=True):
-            if isinstance(button, widgets.Button):
-                mark = {column: " ▲", f"-{column}": " ▼"}.get(self._sort.value, "")
-                button.description = title + mark
-        self._render()
+    def _refilter(self) -> None:
+        self.matches = filter_voices(self.voices, **self.filters, sort=self.sort)
+        shown = set(self.matches["voice_id"])
+        kept = [v for v in self.grid.selected if v in shown]
+        if kept != self.grid.selected:
+            self.grid.selected = kept  # a tick of a voice filtered away no longer counts
+        self._generation += 1
+        self._send_reset()
+        self._show_status()
 
-    def _render(self) -> None:
-        self._rendering = True
-        try:
-            voices = [v for _, v in self.page_voices.iterrows()]
-            for i, row in enumerate(self._rows):
-                voice = voices[i] if i < len(voices) else None
-                vid = None if voice is None else str(voice["voice_id"])
-                row.show(voice, vid in self._picked, vid is not None and vid == self._playing)
-        finally:
-            self._rendering = False
-        self._prev.disabled = self._page == 0
-        self._next.disabled = self._page >= self.pages - 1
-        self._status.value = (f"{len(self.matches)} of {len(self.voices)} voices · page "
-                              f"{self.page} of {self.pages} · {len(self._picked)} selected")
+    def _rows(self, start: int, end: int) -> list[list[str]]:
+        part = self.matches.iloc[max(0, start):max(0, end)]
+        columns = [[_cell_text(v) for v in part[field].tolist()] for field in ROW_FIELDS]
+        return [list(row) for row in zip(*columns, strict=True)]
+
+    def _send_reset(self) -> None:
+        self.grid.send({"kind": "reset", "generation": self._generation,
+                        "count": len(self.matches), "rows": self._rows(0, self.grid.block_size)})
+
+    def _on_grid_message(self, _grid: Any, content: dict[str, Any], _buffers: Any) -> None:
+        kind = content.get("kind")
+        if kind == "ready":
+            self._send_reset()
+        elif kind == "rows":
+            start, end = int(content["start"]), int(content["end"])
+            self.grid.send({"kind": "rows", "request": content["request"], "start": start,
+                            "generation": self._generation, "rows": self._rows(start, end)})
+        elif kind == "play" and content.get("voice_id") in self._position:
+            self.play(content["voice_id"])
+
+    def _show_status(self) -> None:
+        titles = {field: title for field, title, *_ in COLUMNS}
+        keys = [f"{titles[k['column']]} {'▼' if k['descending'] else '▲'}" for k in self.grid.sort]
+        described = "sorted by " + ", ".join(keys) if keys else "most popular first"
+        self._status.value = (f"{len(self.matches):,} of {len(self.voices):,} voices · "
+                              f"{described} · {len(self.grid.selected)} selected")

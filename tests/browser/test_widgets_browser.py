@@ -32,51 +32,175 @@ def kernel_json(notebook, expression: str):
     return json.loads(notebook.run_cell(f"print(json.dumps({expression}))"))
 
 
-def visible_names(page) -> list[str]:
-    return [n.strip() for n in page.locator(".qv-table button.qv-cell:visible").all_inner_texts()]
+WIDTHS = [700, 1400]
 
 
-def test_filtering_the_voice_browser_changes_the_table_and_ticks_reach_python(
-    lab_page, run_notebook_cells
+def scroll_grid(page, fraction: float) -> None:
+    """Scroll the grid's rows as a scroll bar drag would: 0 top, 1 bottom."""
+    page.evaluate("""(fraction) => {
+      const grid = document.querySelector('.qavix-voice-browser .qv-grid');
+      const [rows] = [...grid.querySelectorAll('*')]
+        .filter((e) => e.scrollHeight > e.clientHeight + 100
+                && ['auto', 'scroll'].includes(getComputedStyle(e).overflowY))
+        .sort((a, b) => b.scrollHeight - a.scrollHeight);
+      rows.scrollTop = fraction * rows.scrollHeight;
+    }""", fraction)
+
+
+def shown_names(page) -> list[str]:
+    """The names of the rows the grid shows, top to bottom (▶/■ marks stripped)."""
+    return page.evaluate("""() => [...document.querySelectorAll(
+        '.qavix-voice-browser .ag-row[row-index]')]
+      .sort((a, b) => (+a.getAttribute('row-index')) - (+b.getAttribute('row-index')))
+      .map((r) => r.querySelector('.qv-name')?.textContent.slice(2) ?? '')""")
+
+
+def wait_for_generation(page, before: str) -> None:
+    """Until the grid shows rows of a newer kernel answer than ``before``."""
+    page.wait_for_function(
+        "(b) => { const g = document.querySelector('.qavix-voice-browser .qv-grid');"
+        " return g && g.dataset.shown !== undefined && g.dataset.shown !== b"
+        " && g.dataset.shown === g.dataset.generation; }", arg=before)
+
+
+def shown_generation(page) -> str:
+    return page.evaluate("() => document.querySelector('.qavix-voice-browser .qv-grid')"
+                         "?.dataset.shown ?? ''")
+
+
+def header_fits(page, field: str) -> dict:
+    """Whether a header's title and its sort arrow are whole and inside the header cell."""
+    return page.evaluate("""(field) => {
+      const cell = document.querySelector(`.qavix-voice-browser .qv-head-${field}`);
+      const text = cell.querySelector('.ag-header-cell-text');
+      const box = cell.getBoundingClientRect();
+      const arrows = [...cell.querySelectorAll('.ag-sort-indicator-icon')]
+        .filter((i) => !i.classList.contains('ag-hidden') && i.offsetWidth > 0);
+      const inside = arrows.every((i) => { const r = i.getBoundingClientRect();
+        return r.left >= box.left && r.right <= box.right; });
+      return {title: text.textContent, whole: text.scrollWidth <= text.clientWidth,
+              arrows: arrows.length, inside};
+    }""", field)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_voice_browser_filters_ticks_and_plays_without_console_errors(
+    lab_page, run_notebook_cells, width
 ):
     page = lab_page()
+    page.set_viewport_size({"width": width, "height": 900})
     notebook = run_notebook_cells(page, [
         sandbox_cell(),
         "from qavix_lab.widgets.voice_browser import VoiceBrowser\n"
         "b = VoiceBrowser(client)\nb",
-    ], name="voice_browser")
-    status = page.locator(".qavix-voice-browser .qv-status")
-    status.wait_for()
-    assert visible_names(page) == kernel_json(notebook, "b.page_voices['name'].tolist()")
-    assert len(visible_names(page)) == 15
-    before = status.inner_text()
+    ], name=f"voice_browser_{width}")
+    page.locator(".qavix-voice-browser .qv-name").first.wait_for()
+    expected = kernel_json(notebook, "b.matches['name'].tolist()")
+    assert shown_names(page) == expected[:len(shown_names(page))]
 
+    before = shown_generation(page)
     page.locator(".qv-filter-lang select").select_option(label="English (en)")
-    page.locator(".qv-filter-gender select").select_option(label="Female")
-    page.wait_for_function(
-        "(before) => document.querySelector('.qv-status').innerText !== before", arg=before)
-    page.wait_for_function("() => document.querySelector('.qv-status').innerText"
-                           ".includes('page 1 of 1')")
-    expected = kernel_json(
-        notebook, "filter_voices(b.voices, lang='en', gender='female')['name'].tolist()")
-    page.wait_for_function(
-        "(n) => [...document.querySelectorAll('.qv-table button.qv-cell')]"
-        ".filter((e) => e.offsetParent !== null).length === n", arg=len(expected))
-    assert visible_names(page) == expected
-    assert kernel_json(notebook, "b.filters") == {"lang": "en", "gender": 2}
+    wait_for_generation(page, before)
+    english = kernel_json(notebook, "filter_voices(b.voices, lang='en')['name'].tolist()")
+    assert shown_names(page) == english[:len(shown_names(page))]
 
-    page.locator(".qv-table .widget-checkbox:visible input").nth(1).check()
+    rows = page.locator(".qavix-voice-browser .ag-row")
+    first_female = kernel_json(
+        notebook, "filter_voices(b.voices, lang='en', gender='female')['name'].iloc[0]")
+    male = kernel_json(notebook, "filter_voices(b.voices, lang='en', gender='male')"
+                                 "['name'].iloc[0]")
+    for name in (first_female, male):
+        rows.filter(has_text=name).first.locator("input.qv-pick").check()
+    page.wait_for_function("() => document.querySelector('.qv-status').innerText"
+                           ".includes('2 selected')")
+    assert kernel_json(notebook, "b.selected['name'].tolist()") == [first_female, male]
+
+    # the male voice is filtered away: its tick no longer counts, in the page or the kernel
+    before = shown_generation(page)
+    page.locator(".qv-filter-gender select").select_option(label="Female")
+    wait_for_generation(page, before)
     page.wait_for_function("() => document.querySelector('.qv-status').innerText"
                            ".includes('1 selected')")
-    assert kernel_json(notebook, "b.selected['name'].tolist()") == [expected[1]]
+    assert kernel_json(notebook, "b.selected['name'].tolist()") == [first_female]
+    ticked = page.locator(".qavix-voice-browser .ag-row input.qv-pick:checked")
+    assert ticked.count() == 1
 
-    page.locator(".qv-table button.qv-cell:visible").first.click()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("requestfailed", lambda r: errors.append(f"{r.url}: {r.failure}"))
+    rows.filter(has_text=first_female).first.locator("button.qv-name").click()
     page.wait_for_function("() => document.querySelector('.qv-message').innerText"
                            ".startsWith('▶')", timeout=30_000)
-    audio = page.locator(".qavix-voice-browser audio")
+    audio = page.locator(".qavix-voice-browser audio.qv-player")
     assert audio.get_attribute("src").startswith("blob:")
-    assert not audio.evaluate("(a) => a.loop")
-    notebook.screenshot(page.locator(".qavix-voice-browser"), "voice_browser")
+    page.wait_for_function("() => document.querySelector('audio.qv-player').duration > 0.3")
+    audio.evaluate("(a) => { a.currentTime = a.duration * 0.9; return a.play(); }")
+    page.wait_for_timeout(1500)
+    assert errors == []
+    assert header_fits(page, "hot_count")["whole"]
+    notebook.screenshot(page.locator(".qavix-voice-browser"), f"voice_browser_{width}")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_voice_grid_scrolls_sorts_by_several_columns_and_resizes(
+    lab_page, run_notebook_cells, width
+):
+    page = lab_page()
+    page.set_viewport_size({"width": width, "height": 900})
+    notebook = run_notebook_cells(page, [
+        "import json\n"
+        "from qavix_lab.sandbox.catalog import generate_catalog\n"
+        "from qavix_lab.tables import voices_frame\n"
+        "from qavix_lab.widgets.voice_browser import VoiceBrowser\n"
+        "b = VoiceBrowser(voices_frame(generate_catalog(20_000)))\nb",
+    ], name=f"voice_grid_{width}")
+    page.locator(".qavix-voice-browser .qv-name").first.wait_for()
+    assert len(page.locator(".qavix-voice-browser .ag-row").all()) < 100  # virtual rows
+
+    head = page.locator(".qv-head-name")
+    start = head.bounding_box()
+    handle = head.locator(".ag-header-cell-resize").bounding_box()
+    x, y = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
+    page.mouse.move(x, y)
+    page.wait_for_timeout(200)
+    page.mouse.down()
+    page.wait_for_timeout(100)
+    for step in range(1, 11):  # a person's drag: the grid resizes frame by frame
+        page.mouse.move(x + 8 * step, y)
+        page.wait_for_timeout(30)
+    page.mouse.up()
+    page.wait_for_timeout(300)
+    assert head.bounding_box()["width"] >= start["width"] + 60
+
+    # scroll to the very last of 20,000 rows: the grid fetches that block from the kernel
+    last = kernel_json(notebook, "b.matches['name'].iloc[-1]")
+    scroll_grid(page, 1)
+    page.wait_for_function("(n) => [...document.querySelectorAll('.qavix-voice-browser "
+                           ".ag-row[row-index=\"19999\"] .qv-name')]"
+                           ".some((e) => e.textContent.slice(2) === n)", arg=last)
+    scroll_grid(page, 0)
+
+    before = shown_generation(page)
+    page.locator(".qv-head-hot_count .ag-header-cell-label").click()  # first click: most popular
+    wait_for_generation(page, before)
+    assert kernel_json(notebook, "b.sort") == "-hot_count"
+    top = kernel_json(notebook, "b.matches['name'].head(5).tolist()")
+    assert shown_names(page)[:5] == top
+    assert kernel_json(notebook, "int(b.matches['hot_count'].iloc[0])") == kernel_json(
+        notebook, "int(b.voices['hot_count'].max())")
+    fits = header_fits(page, "hot_count")
+    assert fits == {"title": "Popularity", "whole": True, "arrows": 1, "inside": True}
+
+    before = shown_generation(page)
+    page.keyboard.down("Shift")
+    page.locator(".qv-head-age_range_str .ag-header-cell-label").click()
+    page.keyboard.up("Shift")
+    wait_for_generation(page, before)
+    assert kernel_json(notebook, "b.sort") == ["-hot_count", "age_range_str"]
+    assert header_fits(page, "age_range_str")["inside"]
+    assert "sorted by Popularity ▼, Age ▲" in page.locator(".qv-status").inner_text()
+
+    notebook.screenshot(page.locator(".qavix-voice-browser"), f"voice_grid_{width}")
 
 
 def test_tts_ab_compares_two_voices_and_records_a_blind_vote(lab_page, run_notebook_cells):
