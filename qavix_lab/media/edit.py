@@ -236,12 +236,13 @@ def _rows(rows: Iterable[Any]) -> Iterator[Cue]:
 
 
 def _text(text: str, *, size: int, width: int, caption: bool = False) -> Any:
-    """White text with a dark outline, readable on any picture (DejaVu Sans from matplotlib)."""
+    """White text with a dark outline, readable on any picture (DejaVu Sans from matplotlib).
+    A caption wraps to ``width`` on a dark box, which hides subtitles burned in beneath it."""
     from matplotlib import font_manager
     from moviepy import TextClip
 
     font = font_manager.findfont("DejaVu Sans:bold")
-    options: dict[str, Any] = {"method": "caption", "size": (width, None),
+    options: dict[str, Any] = {"method": "caption", "size": (width, None), "bg_color": "#101010",
                                "text_align": "center"} if caption else {}
     return TextClip(font=font, text=text, font_size=size, color="white", stroke_color="black",
                     stroke_width=max(1, size // 12), margin=(4, 4), **options)
