@@ -328,3 +328,12 @@ def test_subtitle_preview_rejects_bad_subtitles(green_with_440, subtitles, error
 
     with pytest.raises(error):
         subtitle_preview(green_with_440, subtitles)
+
+
+def test_side_by_side_of_a_span(green_with_440, blue_with_1200, tmp_path):
+    from qavix_lab.media import side_by_side
+
+    part = side_by_side(green_with_440, blue_with_1200, tmp_path / "part.mp4", start=0.5, end=1.0)
+    assert probe(part).duration == pytest.approx(0.5, abs=0.1)
+    with pytest.raises(ValidationError, match=r"beyond the end .*duration 1\.5"):
+        side_by_side(green_with_440, blue_with_1200, end=1.8)  # the shorter one is 1.5 s

@@ -56,26 +56,29 @@ def excerpt(path: PathLike, start: float, end: float, out: PathLike | None = Non
 
 
 def side_by_side(before: PathLike, after: PathLike, out: PathLike | None = None, *,
+                 start: float = 0.0, end: float | None = None,
                  labels: tuple[str, str] = ("before", "after"), height: int | None = None,
                  audio: str = "after") -> Path:
     """Two videos in one picture, left and right, each labelled, scaled to the same ``height``
-    (pixels; default the smaller of the two). It lasts as long as the shorter one; ``audio`` is
-    ``"after"``, ``"before"`` or ``"none"``."""
+    (pixels; default the smaller of the two), from ``start`` to ``end`` seconds (default: until
+    the shorter one ends). ``audio`` is ``"after"``, ``"before"`` or ``"none"``."""
     if audio not in ("before", "after", "none"):
         raise ValidationError(f"audio must be 'before', 'after' or 'none', not {audio!r}",
                               where="audio")
     infos = [_video_info(before), _video_info(after)]
+    shorter = min(infos, key=lambda info: info.duration)
+    start, end = _span(shorter, start, shorter.duration if end is None else end)
     target = _even(height if height is not None else min(i.height or 0 for i in infos))
     if target < 16:
         raise ValidationError(f"height must be at least 16 pixels, got {height}", where="height")
     from moviepy import CompositeVideoClip, clips_array
 
     with _clips() as opened:
-        clips = [opened(info).without_audio() for info in infos]
+        clips = [opened(info).without_audio().subclipped(start, end) for info in infos]
         clips = [clip if (clip.h, clip.w % 2) == (target, 0) else
                  clip.resized(new_size=(_even(clip.w * target / clip.h), target))
                  for clip in clips]
-        duration = min(clip.duration for clip in clips)
+        duration = end - start
         row = clips_array([[clip.with_duration(duration) for clip in clips]])
         size = max(14, target // 18)
         texts = [_text(label, size=size, width=clip.w).with_position((x + 8, 6))
@@ -85,7 +88,7 @@ def side_by_side(before: PathLike, after: PathLike, out: PathLike | None = None,
             source = opened(infos[0] if audio == "before" else infos[1])
             if source.audio is not None:
                 picture = picture.with_audio(source.audio.subclipped(
-                    0, min(duration, source.audio.duration)))
+                    start, min(end, source.audio.duration)))
         dest = _destination(out, infos[1].path, "side_by_side", ".mp4")
         return _write(picture, dest)
 
