@@ -26,12 +26,12 @@ sandbox server and the demo.
 
 Which service the commands talk to:
   1. QAVIX_API_KEY set: the real service (QAVIX_BASE_URL or --base-url, if set).
-  2. otherwise a sandbox started by `qavix-lab sandbox` in another terminal: it saves its URL
+  2. otherwise a sandbox started by "qavix-lab sandbox" in another terminal: it saves its URL
      and key to a state file (see below; mode 0600, the key is never printed) and later
      commands use it, saying so on stderr. Tasks created by one command can then be found by
      the next one.
   3. otherwise a throwaway sandbox inside the command, gone when the command ends (said on
-     stderr): `qavix-lab task ID` cannot find a task an earlier command created.
+     stderr): "qavix-lab task ID" cannot find a task an earlier command created.
 
 Errors are one line, "qavix-lab: error: ...", and exit status 1."""
 
@@ -154,8 +154,8 @@ def connect_for(args: argparse.Namespace) -> Any:
                     f"{state_path()})")
         return Client(state.api_key, base_url=state.url, output_dir=here)
     sandbox = embedded_sandbox()
-    Output.note("no QAVIX_API_KEY and no `qavix-lab sandbox` running: using a throwaway sandbox "
-                "that ends with this command (start `qavix-lab sandbox` in another terminal "
+    Output.note("no QAVIX_API_KEY and no 'qavix-lab sandbox' running: using a throwaway sandbox "
+                "that ends with this command (start 'qavix-lab sandbox' in another terminal "
                 "to keep tasks between commands)")
     return Client(sandbox.api_key, base_url=sandbox.url, output_dir=here)
 
@@ -279,7 +279,7 @@ def voices(args: argparse.Namespace, out: Output) -> int:
 @command(
     "tts", "synthesize TEXT with a voice into an audio file",
     arg("text", help="what to say"),
-    arg("--voice", required=True, help="voice ID (see `qavix-lab voices`)"),
+    arg("--voice", required=True, help="voice ID (see: qavix-lab voices)"),
     arg("--lang", help="language code of the text (default: the voice's)"),
     arg("-o", "--output", metavar="FILE",
         help="audio file to write (default: tts_<task id>.mp3 in the current folder)"),

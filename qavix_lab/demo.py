@@ -246,6 +246,7 @@ figcaption {{ font-weight: 600; margin-bottom: .4em; }}
 .note {{ color: #555; font-size: 13px; margin: .3em 0; }}
 table.table {{ border-collapse: collapse; font-size: 13px; }}
 table.table td, table.table th {{ padding: 3px 8px; border-bottom: 1px solid #ddd; }}
+table.table th {{ text-align: left; }}
 table.table td {{ font-variant-numeric: tabular-nums; }}
 </style></head><body>
 <h1>qavix_lab demo</h1>

@@ -123,7 +123,7 @@ def test_help_explains_where_commands_connect_and_every_option_has_help(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     text = capsys.readouterr().out
-    assert "``" not in text and "state file" in text and "throwaway sandbox" in text
+    assert "`" not in text and "state file" in text and "throwaway sandbox" in text
     assert str(state_path()) in text
     parser = build_parser()
     commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
