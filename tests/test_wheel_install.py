@@ -75,3 +75,13 @@ def test_the_demo_runs_from_an_installed_wheel_in_an_empty_folder(wheel, env, tm
     page = report.read_text(encoding="utf-8")
     assert "Watermark erased" in page and "<video" in page
     assert (empty / "report" / "sample_erased.mp4").stat().st_size > 0
+
+
+def test_the_repository_datasets_are_links_to_the_package_copy():
+    from qavix_lab import samples
+
+    for link, name in (("datasets/media/sample.mp4", "sample.mp4"),
+                       ("datasets/media/face.png", "face.png"),
+                       ("datasets/voices/catalog.json", "catalog.json")):
+        assert (ROOT / link).is_symlink(), f"{link} should link to qavix_lab/samples/{name}"
+        assert (ROOT / link).resolve() == samples.path(name).resolve()
