@@ -678,10 +678,12 @@ DUB_A_VIDEO = [
     *opening(
         "Dub a video",
         """
-        The whole dubbing workflow on the sample clip: **upload** it, **translate** it from
-        English to French in a French voice, **monitor** the task with the TaskMonitor widget
-        (and wait for it in plain Python), watch the dub, read its **transcripts**, and finally
-        **lip-sync** the original picture to the French audio.
+        The whole dubbing workflow on the sample clip: **try** the translation on an excerpt,
+        **upload** the clip, **translate** it from English to French in a French voice,
+        **monitor** the task with the TaskMonitor widget (and wait for it in plain Python),
+        watch and **hear the dub against the original**, read its **transcripts**, preview its
+        **subtitles** burned in, and finally **lip-sync** the original picture to the French
+        audio and compare the two side by side.
         """,
         """
         from pathlib import Path
@@ -690,16 +692,27 @@ DUB_A_VIDEO = [
         from IPython.display import Video
 
         import qavix_lab
-        from qavix_lab import audio
+        from qavix_lab import audio, media, samples
         from qavix_lab.connection import using_sandbox
         from qavix_lab.media import probe
         from qavix_lab.widgets import TaskMonitor
         """,
     ),
-    md("## The clip\n\nTen seconds of English speech with subtitles burned in:"),
+    md("## The clip\n\nTen seconds of English speech with subtitles burned in. It ships inside "
+       "the package (`qavix_lab.samples`), so this works from an installed wheel too:"),
     code("""
-        SAMPLE = DATA / "media" / "sample.mp4"
+        SAMPLE = samples.video()
         Video(SAMPLE, embed=True, width=480)
+        """),
+    md("## Try it on an excerpt first\n\n"
+       "A translation is paid by the minute. `media.excerpt` cuts a few seconds exactly "
+       "(start and end in seconds), so you can hear the voice and check the timing before "
+       "paying for the whole video. Here the first 4 seconds, translated as a trial:"),
+    code("""
+        trial = media.excerpt(SAMPLE, 0, 4, OUT / "sample_first_4s.mp4")
+        trial_task = client.video.translate(trial, "en", "fr", name="sample, trial")
+        trial_task.wait(progress_bar=True)
+        Video(trial_task.download(OUT / "sample_first_4s_fr.mp4"), embed=True, width=480)
         """),
     md("## Upload\n\n"
        "`client.files.upload` streams the file's MD5, skips the transfer when the service "
@@ -741,6 +754,13 @@ DUB_A_VIDEO = [
         dubbed = task.download(OUT / "sample_fr.mp4")
         Video(dubbed, embed=True, width=480)
         """),
+    md("Is the dub in time with the original? `media.stack_audio` plays both at once: the "
+       "original in the left ear, the dub in the right (use headphones; `mode=\"mix\"` and "
+       "`original_gain_db=-12` put the original quietly under the dub instead):"),
+    code("""
+        both = media.stack_audio(SAMPLE, dubbed, OUT / "sample_en_fr_stacked.mp4")
+        Video(both, embed=True, width=480)
+        """),
     md("## Transcripts\n\n"
        "What was said, when, and how it was translated (the notebook "
        "`03_analyze_translation_transcripts` goes further):"),
@@ -754,6 +774,13 @@ DUB_A_VIDEO = [
     code("""
         srt = translated.save_srt(OUT / "sample_fr.srt")
         print(srt.read_text(encoding="utf-8"))
+        """),
+    md("How they look on the picture, before burning them for real: "
+       "`media.subtitle_preview` burns a Timeline (or an `.srt` file) on an excerpt, here the "
+       "first 5 seconds. The dark box hides the English subtitles burned in beneath."),
+    code("""
+        preview = media.subtitle_preview(dubbed, translated, 0, 5, OUT / "sample_fr_subtitled.mp4")
+        Video(preview, embed=True, width=480)
         """),
     md("## Lip sync\n\n"
        "The dub replaced the voice but not the lips. Lip sync re-times the mouth movements of a "
@@ -770,10 +797,13 @@ DUB_A_VIDEO = [
         monitor.add(lipsync, "lip sync")
         lipsync.wait(progress_bar=True).status
         """),
-    md("The lip-synced clip:"),
+    md("The dub and the lip-synced clip side by side (`media.side_by_side`: one picture, "
+       "each half labelled, the sound of the right one), over the first 5 seconds:"),
     code("""
         synced = lipsync.download(OUT / "sample_fr_lipsync.mp4")
-        Video(synced, embed=True, width=480)
+        pair = media.side_by_side(dubbed, synced, OUT / "dub_vs_lipsync.mp4", end=5,
+                                  labels=("dub", "lip-synced"))
+        Video(pair, embed=True, width=960)
         """),
     md("## What we made\n\nThe three clips compared by `probe`:"),
     code("""

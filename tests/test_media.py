@@ -168,3 +168,172 @@ def test_the_sample_dataset_is_small_playable_media():
     assert sample.size < 600 * 1024
     face = frame(DATASET / "face.png")
     assert (face.width, face.height) == (256, 256)
+
+
+# --- edits: excerpt, side by side, stacked audio, subtitle preview -------------------------------
+def _coloured_tone(factory, colour: str, size: str, seconds: float, hz: int) -> str:
+    return _make(factory, f"{colour}.mp4", "-f", "lavfi", "-i",
+                 f"color={colour}:s={size}:r=10:d={seconds}", "-f", "lavfi", "-i",
+                 f"sine=f={hz}:d={seconds}", "-c:v", "libx264", "-preset", "ultrafast",
+                 "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest")
+
+
+@pytest.fixture(scope="module")
+def green_with_440(tmp_path_factory) -> str:
+    """2 s of green, 200x100 at 10 fps, with a 440 Hz tone."""
+    return _coloured_tone(tmp_path_factory, "green", "200x100", 2, 440)
+
+
+@pytest.fixture(scope="module")
+def blue_with_1200(tmp_path_factory) -> str:
+    """1.5 s of blue, 160x120 at 10 fps, with a 1200 Hz tone."""
+    return _coloured_tone(tmp_path_factory, "blue", "160x120", 1.5, 1200)
+
+
+def _near(pixel, rgb, tolerance=40) -> bool:
+    return bool(np.abs(pixel.astype(int) - rgb).max() <= tolerance)
+
+
+def _dominant_hz(path, channel: int) -> float:
+    raw = run_ffmpeg(["-i", str(path), "-f", "s16le", "-ac", "2", "-ar", "16000", "pipe:"],
+                     what="decode")
+    samples = np.frombuffer(raw, np.int16).reshape(-1, 2)[:, channel].astype(float)
+    if np.abs(samples).max() < 100:
+        return 0.0
+    spectrum = np.abs(np.fft.rfft(samples))
+    return float(np.fft.rfftfreq(len(samples), 1 / 16000)[spectrum.argmax()])
+
+
+def test_excerpt_cuts_exactly_the_seconds_asked(red_then_blue, tmp_path):
+    from qavix_lab.media import excerpt
+
+    cut = excerpt(red_then_blue, 0.5, 1.5, tmp_path / "cut.mp4")
+    info = probe(cut)
+    assert cut == tmp_path / "cut.mp4" and info.video_codec == "h264"
+    assert info.duration == pytest.approx(1.0, abs=0.1)
+    assert _near(frame(cut, 0.2).array[60, 80], [255, 0, 0])   # 0.7 s of the source: red
+    assert _near(frame(cut, 0.8).array[60, 80], [0, 0, 255])   # 1.3 s of the source: blue
+
+
+def test_excerpt_of_audio_keeps_its_kind_and_has_a_default_place(tone):
+    from qavix_lab.media import excerpt
+
+    cut = excerpt(tone, 0.25, 1.0)
+    assert cut.suffix == ".wav" and cut.is_file()
+    assert probe(cut).duration == pytest.approx(0.75, abs=0.02)
+
+
+@pytest.mark.parametrize("start, end, message", [
+    (1.0, 1.0, "must be before end"), (1.5, 0.5, "must be before end"),
+    (-1, 1, "start must be a time"), (0, float("inf"), "end must be a time"),
+    (0, 3.0, r"beyond the end .*duration 2\.000 s"),
+])
+def test_excerpt_rejects_impossible_spans(red_then_blue, start, end, message):
+    from qavix_lab.media import excerpt
+
+    with pytest.raises(ValidationError, match=message):
+        excerpt(red_then_blue, start, end)
+
+
+def test_edits_of_missing_or_corrupt_files_are_media_errors(tmp_path, clip, tone):
+    from qavix_lab.media import excerpt, side_by_side, stack_audio, subtitle_preview
+
+    corrupt = tmp_path / "corrupt.mp4"
+    corrupt.write_bytes(b"not a video" * 50)
+    for call in (lambda: excerpt(tmp_path / "gone.mp4", 0, 1),
+                 lambda: side_by_side(clip, corrupt),
+                 lambda: stack_audio(tmp_path / "gone.mp4", clip),
+                 lambda: subtitle_preview(corrupt, [(0, 1, "hi")])):
+        with pytest.raises(MediaError) as caught:
+            call()
+        assert str(tmp_path) in str(caught.value)
+    with pytest.raises(MediaError, match="no video stream"):
+        side_by_side(tone, clip)
+
+
+def test_side_by_side_puts_before_left_and_after_right_at_one_height(green_with_440,
+                                                                     blue_with_1200, tmp_path):
+    from qavix_lab.media import side_by_side
+
+    both = side_by_side(green_with_440, blue_with_1200, tmp_path / "both.mp4")
+    info = probe(both)
+    # the green 200x100 clip sets the height; the 160x120 blue one is scaled to 134x100
+    assert (info.height, info.width) == (100, 200 + 134)
+    assert info.duration == pytest.approx(1.5, abs=0.1)  # the shorter of the two
+    picture = frame(both, 0.5).array
+    assert _near(picture[70, 100], [0, 128, 0]) and _near(picture[70, 260], [0, 0, 255])
+    assert (picture[:30, :100] > 200).all(axis=2).any()  # the white "before" label
+    assert _dominant_hz(both, 0) == pytest.approx(1200, abs=20)  # the sound of "after"
+    with pytest.raises(ValidationError, match="audio must be"):
+        side_by_side(green_with_440, blue_with_1200, audio="left")
+
+
+def test_stack_audio_puts_the_original_left_and_the_dub_right(green_with_440, blue_with_1200,
+                                                              tmp_path):
+    from qavix_lab.media import stack_audio
+
+    stacked = stack_audio(green_with_440, blue_with_1200, tmp_path / "stacked.mp4")
+    info = probe(stacked)
+    assert (info.width, info.height) == (160, 120)  # the dub's picture
+    assert info.duration == pytest.approx(1.5, abs=0.1)
+    assert _dominant_hz(stacked, 0) == pytest.approx(440, abs=20)
+    assert _dominant_hz(stacked, 1) == pytest.approx(1200, abs=20)
+    mixed = stack_audio(green_with_440, blue_with_1200, tmp_path / "mixed.mp4", mode="mix",
+                        original_gain_db=-20)
+    assert _dominant_hz(mixed, 0) == _dominant_hz(mixed, 1) == pytest.approx(1200, abs=20)
+    with pytest.raises(ValidationError, match="mode must be"):
+        stack_audio(green_with_440, blue_with_1200, mode="left")
+
+
+def test_stack_audio_needs_sound_in_both(green_with_440, red_then_blue):
+    from qavix_lab.media import stack_audio
+
+    with pytest.raises(MediaError, match="no sound") as caught:
+        stack_audio(green_with_440, red_then_blue)
+    assert caught.value.where == red_then_blue
+
+
+def _white_in_band(path, t, rows) -> int:
+    picture = frame(path, t).array[rows]
+    return int((picture > 220).all(axis=2).sum())
+
+
+def test_subtitle_preview_burns_each_cue_only_while_it_is_spoken(green_with_440, tmp_path):
+    from qavix_lab.media import subtitle_preview
+    from qavix_lab.transcripts import Timeline
+
+    srt_file = tmp_path / "cues.srt"
+    srt_file.write_text("1\n00:00:00,500 --> 00:00:01,000\nBonjour\n\n"
+                        "2\n00:00:01,600 --> 00:00:02,000\nAu revoir\n", encoding="utf-8")
+    timeline = Timeline.from_sentences([{"start": 0.5, "end": 1.0, "text": "Bonjour"},
+                                        {"start": 1.6, "end": 2.0, "text": "Au revoir"}])
+    for source in (srt_file, str(srt_file), timeline, [(0.5, 1.0, "Bonjour")]):
+        preview = subtitle_preview(green_with_440, source, 0.3, 1.5, tmp_path / "p.mp4")
+        assert probe(preview).duration == pytest.approx(1.2, abs=0.1)
+        bottom = slice(50, 100)
+        assert _white_in_band(preview, 0.1, bottom) == 0        # 0.4 s: before the cue
+        assert _white_in_band(preview, 0.5, bottom) > 20        # 0.8 s: "Bonjour"
+        assert _white_in_band(preview, 0.5, slice(0, 40)) == 0  # at the bottom, not the top
+        assert _white_in_band(preview, 1.0, bottom) == 0        # 1.3 s: between cues
+    top = subtitle_preview(green_with_440, srt_file, 0, 2, tmp_path / "t.mp4", position="top")
+    assert _white_in_band(top, 0.8, slice(0, 50)) > 20
+
+
+@pytest.mark.parametrize("subtitles, error", [
+    ([(1.0, 0.5, "backwards")], ValidationError), ([("a", "b")], ValidationError),
+    (42, ValidationError), ("missing.srt", MediaError),
+])
+def test_subtitle_preview_rejects_bad_subtitles(green_with_440, subtitles, error):
+    from qavix_lab.media import subtitle_preview
+
+    with pytest.raises(error):
+        subtitle_preview(green_with_440, subtitles)
+
+
+def test_side_by_side_of_a_span(green_with_440, blue_with_1200, tmp_path):
+    from qavix_lab.media import side_by_side
+
+    part = side_by_side(green_with_440, blue_with_1200, tmp_path / "part.mp4", start=0.5, end=1.0)
+    assert probe(part).duration == pytest.approx(0.5, abs=0.1)
+    with pytest.raises(ValidationError, match=r"beyond the end .*duration 1\.5"):
+        side_by_side(green_with_440, blue_with_1200, end=1.8)  # the shorter one is 1.5 s

@@ -62,8 +62,10 @@ def _spectrogram(ax: Any, clip: Audio, max_hz: float) -> None:
                                   noverlap=size * 3 // 4)
     shown = freqs <= max_hz
     db = 10 * np.log10(np.maximum(power[shown], 1e-12))
-    ax.imshow(db, origin="lower", aspect="auto", cmap="magma", vmin=db.max() - 80, vmax=db.max(),
-              extent=(0, clip.duration, 0, freqs[shown][-1]))
+    image = ax.imshow(db, origin="lower", aspect="auto", cmap="magma", vmin=db.max() - 80,
+                      vmax=db.max(), extent=(0, clip.duration, 0, freqs[shown][-1]))
+    # after a shorter clip ends the shared time axis shows silence, not a white gap
+    ax.set_facecolor(image.cmap(0))
     ax.set_ylabel("Hz")
 
 

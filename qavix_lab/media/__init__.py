@@ -7,6 +7,9 @@ There is no ffprobe: :func:`probe` reads what ``ffmpeg -i FILE`` prints about th
 (640, 360, 10.0, True)
 >>> frame("datasets/media/sample.mp4", t=2.0)      # shows as an image; .array for numbers
 Frame(width=640, height=360, t=2.0)
+
+Edits for trying and reviewing tasks (``excerpt``, ``side_by_side``, ``stack_audio``,
+``subtitle_preview``) live in :mod:`qavix_lab.media.edit` and are exported here.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ import numpy as np
 from ..errors import MediaError, ValidationError
 from .ffmpeg import ffmpeg_exe, run_ffmpeg
 
-__all__ = ["MediaInfo", "Frame", "probe", "frame"]
+__all__ = ["MediaInfo", "Frame", "probe", "frame", "excerpt", "side_by_side", "stack_audio",
+           "subtitle_preview"]
 
 # ffmpeg names demuxers, not file types: "mov,mp4,m4a,3gp,3g2,mj2" is an .mp4 unless the
 # extension says otherwise.
@@ -227,3 +231,7 @@ def _video_size(stream: str, text: str) -> tuple[int | None, int | None]:
 def _frame_rate(stream: str) -> float | None:
     rates = {kind: float(value) * (1000 if k else 1) for value, k, kind in _RATE.findall(stream)}
     return rates.get("fps") or rates.get("tbr")
+
+
+# Below the definitions: edit builds on probe.
+from .edit import excerpt, side_by_side, stack_audio, subtitle_preview  # noqa: E402
