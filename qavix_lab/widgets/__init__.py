@@ -13,6 +13,7 @@ _WIDGETS = {
     "VoiceBrowser": "qavix_lab.widgets.voice_browser",
     "TtsAB": "qavix_lab.widgets.tts_ab",
     "TaskMonitor": "qavix_lab.widgets.task_monitor",
+    "TimelinePlayer": "qavix_lab.widgets.timeline_player",
 }
 
 __all__ = list(_WIDGETS)
