@@ -68,8 +68,7 @@ def test_media_is_streamed_in_chunks_and_never_put_in_the_state(timeline, tmp_pa
 
 
 def test_the_export_shows_a_picture_beside_the_widget_view(timeline):
-    bundle = TimelinePlayer(timeline, qa=qa(timeline, profile="en"))._repr_mimebundle_()
-    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    data, _ = TimelinePlayer(timeline, qa=qa(timeline, profile="en"))._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in data
     assert data["image/png"].startswith(b"\x89PNG")
 

@@ -94,7 +94,7 @@ def problem_rows(findings: pd.DataFrame | None, sentences: int) -> list[dict[str
                                   where="TimelinePlayer(qa)")
         rows.append({"sentence": int(i), "check": str(row["check"]),
                      "severity": str(row["severity"]), "message": str(row["message"])})
-    rows.sort(key=lambda r: (r["sentence"], -_SEVERITY_RANK.get(r["severity"], 0)))
+    rows.sort(key=lambda r: (r["sentence"], -_SEVERITY_RANK.get(str(r["severity"]), 0)))
     return rows
 
 
@@ -246,11 +246,13 @@ class TimelinePlayer(anywidget.AnyWidget):
         self.send({"type": "pause"})
 
     # --- static view for export -------------------------------------------------------------
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle = super()._repr_mimebundle_(**kwargs) or {}
-        data = bundle[0] if isinstance(bundle, tuple) else bundle
-        data["image/png"] = self.static_png()
-        return bundle
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[Any, Any], dict[Any, Any]] | None:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        data, metadata = bundle
+        data["image/png"] = self.static_png()  # what nbconvert shows without widget state
+        return data, metadata
 
     def static_png(self) -> bytes:
         """The lanes with the QA problems marked, as PNG (what an exported notebook shows)."""
