@@ -14,6 +14,7 @@ _WIDGETS = {
     "TtsAB": "qavix_lab.widgets.tts_ab",
     "TaskMonitor": "qavix_lab.widgets.task_monitor",
     "ListeningWidget": "qavix_lab.widgets.listening",
+    "TimelinePlayer": "qavix_lab.widgets.timeline_player",
 }
 
 __all__ = list(_WIDGETS)
