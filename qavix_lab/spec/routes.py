@@ -34,15 +34,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ValidationError
+from . import envelopes
 from .operations import OPERATIONS
 
 ROUTES_ENV = "QAVIX_ROUTES"
-ENVELOPES = ("auto", "webresult", "v2")
-# Decided here (the contract names no account paths): GET, under the same /openapi prefix.
-ACCOUNT_PATHS: dict[str, str] = {
-    "balance": "/openapi/account/balance",
-    "usage": "/openapi/account/usage",
-}
+ENVELOPES = ("auto", *envelopes.ENVELOPES)
+# the GET endpoints of the second envelope, by their short names ("balance", "usage")
+ACCOUNT_PATHS: dict[str, str] = {name.removeprefix("account."): path
+                                 for name, path in envelopes.ACCOUNT_PATHS.items()}
 _TABLES = ("envelope", "paths", "fields", "account")
 _PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
 _WIRE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
