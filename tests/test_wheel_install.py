@@ -85,3 +85,11 @@ def test_the_repository_datasets_are_links_to_the_package_copy():
                        ("datasets/voices/catalog.json", "catalog.json")):
         assert (ROOT / link).is_symlink(), f"{link} should link to qavix_lab/samples/{name}"
         assert (ROOT / link).resolve() == samples.path(name).resolve()
+
+
+def test_an_unknown_sample_name_lists_the_known_ones():
+    from qavix_lab import samples
+    from qavix_lab.errors import QavixError
+
+    with pytest.raises(QavixError, match="sample.mp4, face.png, catalog.json"):
+        samples.path("sample.mov")
