@@ -179,3 +179,12 @@ def test_a_missing_extra_says_what_to_install(monkeypatch, clips):
             quality(clips["alice"][:1])
     finally:
         quality_module._dnsmos_session.cache_clear()
+
+
+def test_the_widget_leaves_a_static_line_for_exported_notebooks(tests_by_kind):
+    from qavix_lab.widgets.listening import ListeningWidget
+
+    bundle, _ = ListeningWidget(tests_by_kind["ab"])._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "answered by: r0, r1, r2" in bundle["text/html"]
+    assert not any(name in bundle["text/html"] for name in SYSTEMS)
