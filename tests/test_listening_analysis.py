@@ -179,3 +179,40 @@ def test_a_missing_extra_says_what_to_install(monkeypatch, clips):
             quality(clips["alice"][:1])
     finally:
         quality_module._dnsmos_session.cache_clear()
+
+
+def test_the_widget_leaves_a_static_line_for_exported_notebooks(tests_by_kind):
+    from qavix_lab.widgets.listening import ListeningWidget
+
+    bundle, _ = ListeningWidget(tests_by_kind["ab"])._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "answered by: r0, r1, r2" in bundle["text/html"]
+    assert not any(name in bundle["text/html"] for name in SYSTEMS)
+
+
+def test_dnsmos_gives_what_the_speechmos_reference_gives_on_one_segment(monkeypatch):
+    """speechmos's own DNSMOS class on a 10 s clip (one segment for both). Its module imports
+    librosa, used only for the P.808 mel input and for loading files: a stub stands in."""
+    import importlib
+    import types
+    from importlib import resources
+
+    fake = types.ModuleType("librosa")
+    fake.feature = types.SimpleNamespace(
+        melspectrogram=lambda y, sr, n_fft, hop_length, n_mels: np.ones((n_mels, 900),
+                                                                        np.float32))
+    fake.power_to_db = lambda mel, ref=None: mel
+    monkeypatch.setitem(sys.modules, "librosa", fake)
+    monkeypatch.delitem(sys.modules, "speechmos.dnsmos", raising=False)
+    reference = importlib.import_module("speechmos.dnsmos")
+    models = resources.files("speechmos").joinpath("dnsmos_models")
+    scorer = reference.DNSMOS(str(models / "sig_bak_ovr.onnx"), str(models / "model_v8.onnx"))
+    t = np.arange(160000) / 16000
+    rng = np.random.default_rng(0)
+    x = (0.3 * np.sin(2 * np.pi * 220 * t) * (0.5 + 0.5 * np.sin(2 * np.pi * 3 * t))
+         + rng.normal(0, 0.01, len(t))).astype(np.float32)
+    expected = scorer(x, 16000, False)
+    ours = quality_module.dnsmos([x]).iloc[0]
+    assert ours["dnsmos_sig"] == pytest.approx(expected["sig_mos"], abs=1e-4)
+    assert ours["dnsmos_bak"] == pytest.approx(expected["bak_mos"], abs=1e-4)
+    assert ours["dnsmos_ovrl"] == pytest.approx(expected["ovrl_mos"], abs=1e-4)

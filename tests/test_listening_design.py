@@ -72,6 +72,10 @@ def test_abx_plays_x_as_a_in_half_the_trials_and_mushra_rotates_the_slots(clips,
     assert Counter(s[2] == s[0] for s in rows) == {True: 6, False: 6}
     assert all(s[2] in s[:2] for s in rows)
     assert abx.trial(abx.trials["trial"][0]).letters == ("A", "B", "X")
+    for stimuli in abx.trials["stimuli"]:  # X is its own file, never A's or B's again
+        assert len(set(stimuli)) == 3
+        bodies = [abx.paths[s].read_bytes() for s in stimuli]
+        assert bodies[2] not in bodies[:2]
     mushra = ListeningTest(clips, TEXTS, "mushra", seed=1, duplicates=0,
                            folder=tmp_path / "mushra")
     tests = mushra.trials["systems"]  # the hidden anchor is in every trial

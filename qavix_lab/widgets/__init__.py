@@ -1,6 +1,7 @@
 """Jupyter widgets: thin views over the client and the analysis functions.
 
 >>> from qavix_lab.widgets import VoiceBrowser, TtsAB, RegionDrawer, TaskMonitor
+>>> from qavix_lab.widgets import ListeningWidget
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ name, a file name or a path. Everything is reachable without the widget: ``test.
 from __future__ import annotations
 
 import base64
+import html
 from typing import Any
 
 import anywidget
@@ -51,6 +52,17 @@ class ListeningWidget(anywidget.AnyWidget):
         self.on_msg(self._on_message)
         if rater is not None:
             self.start(rater)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The widget view, plus a static line (the test and who answered) for exported
+        notebooks and front ends without the widget."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle  # (data, metadata) or data
+        if isinstance(data, dict):
+            raters = ", ".join(self.test.raters) or "nobody yet"
+            data["text/html"] = (f"<p><b>{html.escape(repr(self.test))}</b><br>answered by: "
+                                 f"{html.escape(raters)}</p>")
+        return bundle
 
     def start(self, rater: str) -> RaterSession:
         """Begin ``rater``'s turn (their own trial order); the current rater's turn ends."""

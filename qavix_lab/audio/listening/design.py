@@ -33,6 +33,7 @@ from . import stimuli as stim
 
 KINDS = ("ab", "abx", "cmos", "mushra")
 ANCHOR = "(anchor)"  # the degraded copy behind gold trials; never a system name
+AS_X = " (as X)"  # ABX: the copy of a stimulus played as X
 AB_ANSWERS = ("A", "B", "=")
 CMOS_RANGE = range(-3, 4)
 DEFAULT_SHARE = 0.1  # hidden duplicates and gold trials, as a share of the test trials
@@ -128,6 +129,11 @@ class ListeningTest:
             anchor = stim.degrade(source, seed=self.items.index(item))
             gain = stim.level_lufs(source) - stim.level_lufs(anchor)
             prepared[item, ANCHOR] = stim.Prepared(anchor.gained(gain), gain, 0.0)
+        if kind == "abx":  # X gets its own file, or the page's source would say whether X is A
+            for t in self._trials:
+                played = prepared[t.item, t.systems[2]]
+                prepared[t.item, t.systems[2] + AS_X] = stim.Prepared(
+                    stim.dithered(played.audio), played.gain_db, played.trimmed_s)
         self._tokens = {key: f"{self._rng.getrandbits(48):012x}" for key in prepared}
         self.id = hashlib.sha256(json.dumps([self.seed, kind, sorted(self._tokens.values())])
                                  .encode()).hexdigest()[:16]
@@ -225,7 +231,9 @@ class ListeningTest:
                       None if t.repeats is None else names[t.repeats]) for t in trials]
 
     def _with_tokens(self, trial: Trial) -> Trial:
-        tokens = tuple(self._tokens[trial.item, s] for s in trial.systems)
+        keys = [*trial.systems[:2], trial.systems[2] + AS_X] if self.kind == "abx" \
+            else trial.systems
+        tokens = tuple(self._tokens[trial.item, s] for s in keys)
         return Trial(trial.id, trial.item, tokens, trial.systems, trial.role, trial.repeats)
 
     @property

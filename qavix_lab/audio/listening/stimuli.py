@@ -140,6 +140,12 @@ def _load_all(sources: Sequence[AudioSource], workers: int) -> list[Audio]:
     return [c for c in clips if c is not None]
 
 
+def dithered(clip: Audio, seed: int = 0) -> Audio:
+    """The same sound with noise 100 dB down: inaudible, but another file (ABX's X)."""
+    noise = np.random.default_rng(seed).normal(0, 1e-5, clip.samples.shape)
+    return Audio(clip.samples + noise.astype(np.float32), clip.sample_rate, name=clip.name)
+
+
 def prepare(groups: Mapping[str, Mapping[str, AudioSource]], *,
             target_lufs: float = TARGET_LUFS, workers: int = 2) -> dict[tuple[str, str], Prepared]:
     """Trim, match and pad ``{group: {name: clip}}``; keys of the result are (group, name).
