@@ -1,7 +1,8 @@
 """Layers that hold: an import never runs upward (see docs/ARCHITECTURE.md).
 
-contract (spec, errors) -> analysis (audio, transcripts, tables, media, regions) -> client ->
-widgets -> apps (notebooks' entry points: connect, demo, cli). The sandbox depends on the
+contract (spec, errors) -> analysis (audio, transcripts, tables, media, regions, corpus, the
+shipped samples) -> client -> widgets -> apps (notebooks' entry points: connect, demo, cli,
+doctor). The sandbox depends on the
 contract and media only. Every import counts: at the top, inside functions (lazy) and under
 TYPE_CHECKING.
 """
@@ -15,11 +16,11 @@ PACKAGE = Path(__file__).resolve().parent.parent / "qavix_lab"
 
 LAYERS = {
     "spec": 0, "errors": 0,
-    "audio": 1, "transcripts": 1, "tables": 1, "media": 1, "regions": 1,
+    "audio": 1, "transcripts": 1, "tables": 1, "media": 1, "regions": 1, "corpus": 1,
+    "samples": 1,
     "client": 2,
     "widgets": 3,
-    "blind_test": 1,
-    "connection": 4, "demo": 4, "cli": 4, "__init__": 4, "__main__": 4,
+    "connection": 4, "demo": 4, "cli": 4, "doctor": 4, "__init__": 4, "__main__": 4,
 }
 SANDBOX_MAY_USE = {"spec", "errors", "media", "sandbox"}
 
