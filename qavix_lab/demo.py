@@ -110,7 +110,8 @@ def run_demo(folder: Path, *, quick: bool = False, say: Say = print) -> Path:
     say(f"Qavix sandbox running at {sandbox.url}")
     report = Report(folder)
     sample = Path(shutil.copy(samples.video(), folder / "sample.mp4"))  # plays in the report
-    with Client.for_sandbox(sandbox, output_dir=folder) as client:
+    with Client.for_sandbox(sandbox, output_dir=folder,
+                            ledger=folder / "ledger.sqlite") as client:
         steps: list[tuple[str, Callable[[], str]]] = [
             ("Voice catalog", lambda: catalog_step(client, report, say)),
             ("A/B synthesis with metrics", lambda: ab_step(client, report, say)),

@@ -26,6 +26,7 @@ import json
 import os
 import socket
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -239,7 +240,9 @@ class Ledger:
             if self.path in _announced:
                 return
             _announced.add(self.path)
-        print(f"qavix_lab: jobs are recorded in {self.path} (pass ledger=False to turn off)")
+        # stderr: a command's stdout may be a JSON document (qavix-lab ... --json)
+        print(f"qavix_lab: jobs are recorded in {self.path} (pass ledger=False to turn off)",
+              file=sys.stderr)
 
     # -- connections and transactions ------------------------------------------------------------
     def _db(self) -> sqlite3.Connection:
