@@ -104,9 +104,16 @@ EXPLORE_VOICES = [
         voices.head()
         """),
     md("The columns have honest dtypes: voice IDs are strings (they are 64-bit integers that a "
-       "float would round), codes are nullable integers, their descriptions are categories, "
+       "float would round), codes are nullable integers, their descriptions are ordered "
+       "categories (in code order), "
        "and times carry the service's time zone."),
     code("voices.dtypes"),
+    md("Ordered in code order, descriptions compare as they read: the voices of middle age "
+       "and older, the oldest first."),
+    code("""
+        older = voices[voices.age_range_str >= "Middle-aged"]
+        older.sort_values("age_range_str", ascending=False)[["name", "age_range_str"]].head()
+        """),
     md("How many voices there are per language and gender:"),
     code("voice_summary(voices)"),
     md("The same as a chart, largest language on top (pandas draws it with matplotlib):"),
@@ -151,8 +158,10 @@ EXPLORE_VOICES = [
             print(error)
         """),
     md("## Browse with the VoiceBrowser\n\n"
-       "Choose filters and a sort order, page through the matches, click a name to hear its "
-       "audition, and tick the voices you want."),
+       "Choose filters or type a word, scroll through every match, click a header to sort "
+       "(Popularity starts with the most popular; shift-click adds a second key), drag a "
+       "header's edge to widen a column, click a name to hear its audition, and tick the voices "
+       "you want. A tick counts only while its voice is shown: a filter that hides it drops it."),
     code("""
         browser = VoiceBrowser(client)
         browser
