@@ -24,6 +24,7 @@ from typing import Any, cast
 
 import anywidget
 import ipywidgets as widgets
+import numpy as np
 import traitlets
 
 from ..errors import QavixError, ValidationError
@@ -141,6 +142,9 @@ class VoiceBrowser(widgets.VBox):
         self._auditions: dict[str, bytes] = {}
         self._fetcher = concurrent.futures.ThreadPoolExecutor(1, "qavix-audition")
         self._positions = voice_positions(self.voices)  # the matches, in order
+        # the grid's cells as text, one array per field: a block of rows is 10 numpy takes
+        self._cells = {field: np.array([_cell_text(v) for v in self.voices[field].tolist()],
+                                       dtype=object) for field in ROW_FIELDS}
         self._matches: Any = None  # their rows, taken when asked for
         self.grid = VoiceGrid(columns=[
             {"field": field, "header": title, "sortable": first is not None,
@@ -337,13 +341,11 @@ class VoiceBrowser(widgets.VBox):
         self._show_status()
 
     def _shows(self, vid: str) -> bool:
-        import numpy as np
-
         return bool(np.isin(self._position[vid], self._positions))
 
     def _rows(self, start: int, end: int) -> list[list[str]]:
-        part = self.voices.iloc[self._positions[max(0, start):max(0, end)]]
-        columns = [[_cell_text(v) for v in part[field].tolist()] for field in ROW_FIELDS]
+        chosen = self._positions[max(0, start):max(0, end)]
+        columns = [self._cells[field][chosen].tolist() for field in ROW_FIELDS]
         return [list(row) for row in zip(*columns, strict=True)]
 
     def _send_reset(self) -> None:
