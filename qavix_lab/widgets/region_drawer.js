@@ -129,7 +129,9 @@ function placeBox(g, e, s, width, height) {
   const box = toBox(e, width, height);
   const [rect, label, ...handles] = g.children;
   const set = (node, attrs) => {
-    for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
+    for (const [key, value] of Object.entries(attrs)) {
+      if (node.getAttribute(key) !== String(value)) node.setAttribute(key, String(value));
+    }
   };
   set(rect, { x: box.x0, y: box.y0, width: box.x1 - box.x0 + 1, height: box.y1 - box.y0 + 1 });
   set(label, { x: box.x0 + 8 * s, y: box.y0 + 15 * s, "font-size": 11 * s });
@@ -298,7 +300,11 @@ class DrawerView {
 
   redraw() {
     const [width, height] = this.size();
-    this.overlay.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    // Only when it changes: a new viewBox repaints the whole overlay, not just a moving box.
+    const viewBox = `0 0 ${width} ${height}`;
+    if (this.overlay.getAttribute("viewBox") !== viewBox) {
+      this.overlay.setAttribute("viewBox", viewBox);
+    }
     const s = this.scale();
     const protect = this.protect();
     const edges = this.model.get("boxes").map(toEdges);
