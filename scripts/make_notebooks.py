@@ -104,9 +104,16 @@ EXPLORE_VOICES = [
         voices.head()
         """),
     md("The columns have honest dtypes: voice IDs are strings (they are 64-bit integers that a "
-       "float would round), codes are nullable integers, their descriptions are categories, "
+       "float would round), codes are nullable integers, their descriptions are ordered "
+       "categories (in code order), "
        "and times carry the service's time zone."),
     code("voices.dtypes"),
+    md("Ordered in code order, descriptions compare as they read: the voices of middle age "
+       "and older, the oldest first."),
+    code("""
+        older = voices[voices.age_range_str >= "Middle-aged"]
+        older.sort_values("age_range_str", ascending=False)[["name", "age_range_str"]].head()
+        """),
     md("How many voices there are per language and gender:"),
     code("voice_summary(voices)"),
     md("The same as a chart, largest language on top (pandas draws it with matplotlib):"),
@@ -151,8 +158,10 @@ EXPLORE_VOICES = [
             print(error)
         """),
     md("## Browse with the VoiceBrowser\n\n"
-       "Choose filters and a sort order, page through the matches, click a name to hear its "
-       "audition, and tick the voices you want."),
+       "Choose filters or type a word, scroll through every match, click a header to sort "
+       "(Popularity starts with the most popular; shift-click adds a second key), drag a "
+       "header's edge to widen a column, click a name to hear its audition, and tick the voices "
+       "you want. A tick counts only while its voice is shown: a filter that hides it drops it."),
     code("""
         browser = VoiceBrowser(client)
         browser
@@ -579,22 +588,27 @@ DRAW_ERASURE_REGIONS = [
     md("## Draw\n\n"
        "Drag on the frame to draw a box; drag a box to move it and its corners to resize it. "
        "Click the widget, then press `l` or `s` to tag the selected box as logo or subtitle, "
-       "`Delete` to remove it, arrows to nudge it. Coordinates are pixels of the video."),
+       "`Delete` to remove it, arrows to nudge it, `Ctrl+Z` / `Ctrl+Shift+Z` to undo / redo. "
+       "The slider below the frame scrubs the clip (the kernel sends each frame once), the "
+       "wheel zooms and `Alt`+drag pans; **Suggest** proposes a subtitle band from the text "
+       "rows it finds in 8 frames. **Protect** switches to keeping the boxes and erasing the "
+       "rest automatically. Coordinates are pixels of the video."),
     code("""
         drawer = RegionDrawer(SAMPLE, t=3.0)
         drawer
         """),
-    md("**Or set the boxes from Python**, as your drawing would: a logo box over the watermark "
-       "and a subtitle box over the bottom 15% of the frame. The cell leaves boxes you drew "
-       "above alone; the drawer shows the new ones."),
+    md("**Or set the boxes from Python**, as your drawing would: a logo box over the watermark, "
+       "and the subtitle band that `suggest()` finds in the frames (the Suggest button does the "
+       "same). The cell leaves boxes you drew above alone; the drawer shows the new ones."),
     code("""
         if not drawer.regions:
-            drawer.regions = [
-                Region.from_xywh(448, 10, 180, 40, type="logo", frame=SIZE),
-                Region.from_normalized(0.0, 0.85, 1.0, 0.15, frame=SIZE, type="subtitle"),
-            ]
+            drawer.regions = [Region.from_xywh(448, 10, 180, 40, type="logo", frame=SIZE)]
+            drawer.suggest()
         drawer.regions
         """),
+    md("The boxes on the frame as a picture: unlike the live widget, it stays in an exported "
+       "notebook (HTML, or opened without a kernel)."),
+    code("drawer.snapshot()"),
     md("The boxes as the erase request will carry them: four corners clockwise from the top "
        "left, type 1 (logo) or 2 (subtitle), manual mode, and the erase type that covers "
        "both kinds:"),

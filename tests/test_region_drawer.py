@@ -325,3 +325,27 @@ def test_the_suggestion_finds_the_sample_subtitles_and_can_be_undone():
 def test_no_suggestion_on_a_frame_without_text(drawer):
     assert drawer.suggest() is None
     assert drawer.boxes == [] and drawer.status == "no rows of text found in the frame"
+
+
+def test_the_frame_cache_keeps_at_most_its_capacity_and_refuses_bad_times():
+    from qavix_lab.media.frames_cache import FrameCache
+
+    frames = FrameCache(SAMPLE, capacity=2)
+    assert frames.frame_count == 239 and frames.snap(9.96) == 238 / 24
+    first = frames.jpeg(0.0)
+    frames.jpeg(1.0)
+    frames.jpeg(2.0)
+    assert len(frames) == 2  # the oldest went
+    assert frames.jpeg(0.0) == first  # decoded again, the same picture
+    for bad in (-1, float("nan"), True, "1"):
+        with pytest.raises(ValidationError, match="t must be a time"):
+            frames.jpeg(bad)
+    with pytest.raises(ValidationError, match="beyond the end"):
+        frames.jpeg(12.0)
+
+
+def test_a_file_that_is_no_media_is_a_media_error(tmp_path):
+    path = tmp_path / "notes.mp4"
+    path.write_text("not a video")
+    with pytest.raises(MediaError):
+        RegionDrawer(path)

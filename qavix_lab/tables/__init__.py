@@ -17,13 +17,13 @@ no network: everything here works offline on a saved snapshot.
 """
 
 from .cache import CatalogCache
-from .filters import filter_voices
+from .filters import filter_voices, voice_positions
 from .snapshot import load_catalog, load_catalog_records, save_catalog, voice_records
 from .tasks import tasks_frame
 from .voices import code_tables, describe_catalog, voice_summary, voices_frame
 
 __all__ = [
     "CatalogCache", "code_tables", "describe_catalog", "filter_voices", "load_catalog",
-    "load_catalog_records", "save_catalog", "tasks_frame", "voice_records", "voice_summary",
-    "voices_frame",
+    "load_catalog_records", "save_catalog", "tasks_frame", "voice_positions", "voice_records",
+    "voice_summary", "voices_frame",
 ]

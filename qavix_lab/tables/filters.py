@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import difflib
+import inspect
 from collections.abc import Mapping
 from itertools import chain
 from typing import Any
@@ -94,23 +95,26 @@ def _sort_keys(df: pd.DataFrame, sort: Any) -> list[tuple[str, bool]]:
     return pairs
 
 
-def _sorted(df: pd.DataFrame, rows: np.ndarray, sort: Any) -> pd.DataFrame:
+def _ordered(df: pd.DataFrame, rows: np.ndarray, sort: Any) -> np.ndarray:
+    """``rows`` (positions) in the order ``sort`` asks for."""
     if sort is None:
-        return df.take(rows)
+        return rows
     if isinstance(sort, str) and sort == "popularity":
         hot = _column_for(df, "hot_count", "sort").to_numpy(dtype="int64", na_value=-1)[rows]
         use = _column_for(df, "use_count", "sort").to_numpy(dtype="int64", na_value=-1)[rows]
-        return df.take(rows[_descending(hot, use)])
+        return rows[_descending(hot, use)]
     pairs = _sort_keys(df, sort)
+    keys = df[[c for c, _ in pairs]].take(rows).reset_index(drop=True)  # only the sort columns
     try:
-        return df.take(rows).sort_values([c for c, _ in pairs], ascending=[a for _, a in pairs],
-                                         kind="stable")
+        order = keys.sort_values(list(keys.columns), ascending=[a for _, a in pairs],
+                                 kind="stable").index.to_numpy()
     except TypeError as exc:
         raise ValidationError(f"cannot sort by {sort!r}: {exc}",
                               where="filter_voices(sort=...)") from None
+    return rows[order]
 
 
-def filter_voices(
+def voice_positions(
     df: pd.DataFrame,
     *,
     lang: Any = None,
@@ -125,18 +129,11 @@ def filter_voices(
     text: str | None = None,
     enabled_only: bool = False,
     sort: str | list[str] | None = "popularity",
-) -> pd.DataFrame:
-    """The voices matching every given filter, most popular first.
+) -> np.ndarray:
+    """The positions (``df.iloc``) of the voices :func:`filter_voices` gives, in its order:
+    what a view that shows a few rows at a time needs, without copying every column.
 
-    Each filter takes a code, a description (any case: ``lang="English"``, ``"en"``, ``"EN"``,
-    ``gender="female"`` or ``2``) or a list of those (any of them; an empty list, like a
-    multi-select with nothing chosen, does not filter). ``category`` matches a voice
-    with any of the given categories; ``text`` is a case-insensitive substring of the name or
-    the remark. ``sort`` is ``"popularity"`` (hot_count, then use_count, descending), ``None``
-    (catalog order), a column name (``"-name"`` for descending) or a list of them, the first
-    one first (``["lang_name", "-hot_count"]``).
-
-    >>> filter_voices(voices, lang=["en", "fr"], category="audiobook", enabled_only=True)
+    >>> voices.iloc[voice_positions(voices, lang="en")[:20]]
     """
     if text is not None and not isinstance(text, str):
         raise ValidationError(f"text must be a string, not {text!r}", where="filter_voices(text=)")
@@ -159,4 +156,25 @@ def filter_voices(
     if text:
         names, remarks = (_column_for(df, column, "text=...") for column in ("name", "remark"))
         rows = rows[text_hits(df, names, remarks, rows, text)]
-    return _sorted(df, rows, sort)
+    return _ordered(df, rows, sort)
+
+
+def filter_voices(df: pd.DataFrame, **filters: Any) -> pd.DataFrame:
+    """The voices matching every given filter, most popular first.
+
+    Each filter takes a code, a description (any case: ``lang="English"``, ``"en"``, ``"EN"``,
+    ``gender="female"`` or ``2``) or a list of those (any of them; an empty list, like a
+    multi-select with nothing chosen, does not filter). ``category`` matches a voice
+    with any of the given categories; ``text`` is a case-insensitive substring of the name or
+    the remark. ``sort`` is ``"popularity"`` (hot_count, then use_count, descending), ``None``
+    (catalog order), a column name (``"-name"`` for descending) or a list of them, the first
+    one first (``["lang_name", "-hot_count"]``). The keywords are :func:`voice_positions`'s.
+
+    >>> filter_voices(voices, lang=["en", "fr"], category="audiobook", enabled_only=True)
+    """
+    return df.take(voice_positions(df, **filters))
+
+
+# Shift-Tab in Jupyter shows every keyword
+filter_voices.__signature__ = inspect.signature(voice_positions).replace(  # type: ignore[attr-defined]
+    return_annotation=pd.DataFrame)

@@ -103,6 +103,7 @@ function toolbar() {
   return { bar, buttons, zoom };
 }
 
+// A box's group: its rectangle, its label and, when selected, its corner handles.
 function drawBox(e, index, selected, s, width, height, protect) {
   const name = TYPE_NAMES[e.type] ?? "subtitle";
   const g = svg("g", {
@@ -110,24 +111,35 @@ function drawBox(e, index, selected, s, width, height, protect) {
     "data-type": name,
     class: `qavix-rd-box qavix-rd-${protect ? "keep" : name}${selected ? " qavix-rd-selected" : ""}`,
   });
-  const box = toBox(e, width, height);
-  g.append(svg("rect", {
-    x: box.x0, y: box.y0, width: box.x1 - box.x0 + 1, height: box.y1 - box.y0 + 1,
-    "vector-effect": "non-scaling-stroke",
-  }));
-  const label = svg("text", { x: box.x0 + 8 * s, y: box.y0 + 15 * s, "font-size": 11 * s });
-  label.textContent = `${index + 1} ${protect ? "keep" : name}`;
-  g.append(label);
-  if (!selected) return g;
-  const half = (HANDLE_CSS_PX * s) / 2;
-  for (const corner of CORNERS) {
-    const p = cornerPoint(toEdges(box), corner);
-    g.append(svg("rect", {
-      class: "qavix-rd-handle", "data-testid": `handle-${corner}`,
-      x: p.x - half, y: p.y - half, width: 2 * half, height: 2 * half,
-      "vector-effect": "non-scaling-stroke",
-    }));
+  g.append(svg("rect", { "vector-effect": "non-scaling-stroke" }), svg("text"));
+  g.lastChild.textContent = `${index + 1} ${protect ? "keep" : name}`;
+  if (selected) {
+    for (const corner of CORNERS) {
+      g.append(svg("rect", {
+        class: "qavix-rd-handle", "data-testid": `handle-${corner}`,
+        "vector-effect": "non-scaling-stroke",
+      }));
+    }
   }
+  return placeBox(g, e, s, width, height);
+}
+
+// Puts a box's parts where its edges say: a drag only moves nodes, it creates none.
+function placeBox(g, e, s, width, height) {
+  const box = toBox(e, width, height);
+  const [rect, label, ...handles] = g.children;
+  const set = (node, attrs) => {
+    for (const [key, value] of Object.entries(attrs)) {
+      if (node.getAttribute(key) !== String(value)) node.setAttribute(key, String(value));
+    }
+  };
+  set(rect, { x: box.x0, y: box.y0, width: box.x1 - box.x0 + 1, height: box.y1 - box.y0 + 1 });
+  set(label, { x: box.x0 + 8 * s, y: box.y0 + 15 * s, "font-size": 11 * s });
+  const half = (HANDLE_CSS_PX * s) / 2;
+  handles.forEach((handle, i) => {
+    const p = cornerPoint(toEdges(box), CORNERS[i]);
+    set(handle, { x: p.x - half, y: p.y - half, width: 2 * half, height: 2 * half });
+  });
   return g;
 }
 
@@ -288,20 +300,39 @@ class DrawerView {
 
   redraw() {
     const [width, height] = this.size();
-    this.overlay.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    // Only when it changes: a new viewBox repaints the whole overlay, not just a moving box.
+    const viewBox = `0 0 ${width} ${height}`;
+    if (this.overlay.getAttribute("viewBox") !== viewBox) {
+      this.overlay.setAttribute("viewBox", viewBox);
+    }
     const s = this.scale();
     const protect = this.protect();
     const edges = this.model.get("boxes").map(toEdges);
     const drawing = this.drag && this.drag.mode !== "pan";
     if (drawing && this.drag.current) edges[this.drag.index] = this.drag.current;
     const selected = drawing ? this.drag.index : this.model.get("selected");
-    this.overlay.replaceChildren(
-      ...edges.map((e, i) => drawBox(e, i, i === selected, s, width, height, protect)),
-    );
+    // Replace only the boxes that changed: a drag then repaints one box, not all of them.
+    const shown = [...this.overlay.children];
+    edges.forEach((e, i) => {
+      const kind = [e.type, i === selected, protect].join();
+      const place = [e.l, e.t, e.r, e.b, s, width, height].join();
+      const old = shown[i];
+      if (old?.dataset.kind === kind) {
+        if (old.dataset.place !== place) placeBox(old, e, s, width, height);
+        old.dataset.place = place;
+        return;
+      }
+      const g = drawBox(e, i, i === selected, s, width, height, protect);
+      Object.assign(g.dataset, { kind, place });
+      if (old) old.replaceWith(g);
+      else this.overlay.append(g);
+    });
+    for (const extra of shown.slice(edges.length)) extra.remove();
     const current = edges[selected];
-    this.readout.textContent = current
+    const text = current
       ? describe(toBox(current, width, height), selected, protect)
       : `${edges.length} box${edges.length === 1 ? "" : "es"} on ${width}×${height} px`;
+    if (this.readout.textContent !== text) this.readout.textContent = text;
     const activeType = current ? current.type : this.model.get("draw_type");
     const b = this.buttons;
     b.logo.classList.toggle("qavix-rd-active", activeType === 1);
@@ -463,8 +494,22 @@ class DrawerView {
     this.model.send({ action });
   }
 
+  // The slider's keys, done here: the page around may take the arrows for itself.
+  onSliderKey(event) {
+    const steps = { ArrowLeft: -1, ArrowDown: -1, ArrowRight: 1, ArrowUp: 1 };
+    const slider = this.slider;
+    if (event.key in steps) slider.value = String(Number(slider.value) + steps[event.key] *
+      Number(slider.step));
+    else if (event.key === "Home") slider.value = slider.min;
+    else if (event.key === "End") slider.value = slider.max;
+    else return;
+    event.preventDefault();
+    event.stopPropagation();
+    this.scrub(true);
+  }
+
   onKeyDown(event) {
-    if (event.target === this.slider) return; // arrows step the slider
+    if (event.target === this.slider) return this.onSliderKey(event);
     const key = event.key;
     if (event.ctrlKey || event.metaKey) {
       const lower = key.toLowerCase();

@@ -24,10 +24,11 @@ from typing import Any, cast
 
 import anywidget
 import ipywidgets as widgets
+import numpy as np
 import traitlets
 
 from ..errors import QavixError, ValidationError
-from ..tables import code_tables, filter_voices, load_catalog
+from ..tables import code_tables, load_catalog, voice_positions
 
 __all__ = ["VoiceBrowser", "fetch_audition"]
 
@@ -140,7 +141,11 @@ class VoiceBrowser(widgets.VBox):
         self._generation = 0
         self._auditions: dict[str, bytes] = {}
         self._fetcher = concurrent.futures.ThreadPoolExecutor(1, "qavix-audition")
-        self.matches = filter_voices(self.voices)
+        self._positions = voice_positions(self.voices)  # the matches, in order
+        # the grid's cells as text, one array per field: a block of rows is 10 numpy takes
+        self._cells = {field: np.array([_cell_text(v) for v in self.voices[field].tolist()],
+                                       dtype=object) for field in ROW_FIELDS}
+        self._matches: Any = None  # their rows, taken when asked for
         self.grid = VoiceGrid(columns=[
             {"field": field, "header": title, "sortable": first is not None,
              "first_sort": first, "min_width": width, "flex": 1.4 if field == "name" else 1}
@@ -180,6 +185,14 @@ class VoiceBrowser(widgets.VBox):
         return [*self._filters.values(), self._text]
 
     # -- Python API --------------------------------------------------------------------------
+    @property
+    def matches(self) -> Any:
+        """The voices shown, in the table's order (``filter_voices(voices, **filters,
+        sort=sort)``)."""
+        if self._matches is None:
+            self._matches = self.voices.take(self._positions)
+        return self._matches
+
     @property
     def filters(self) -> dict[str, Any]:
         """The filters in force, as :func:`filter_voices` keyword arguments."""
@@ -248,14 +261,13 @@ class VoiceBrowser(widgets.VBox):
 
         if hasattr(voices, "iterrows"):
             voices = cast(Any, voices)["voice_id"].tolist()  # a DataFrame: hasattr cannot say
-        shown = set(self.matches["voice_id"])
         ticked = list(self.grid.selected)
         for voice in [voices] if isinstance(voices, str | int) else voices:
             vid = voice_id(voice)
             if vid not in self._position:
                 raise ValidationError(f"voice {vid} is not in this catalog",
                                       where="VoiceBrowser.select")
-            if picked and vid not in shown:
+            if picked and not self._shows(vid):
                 raise ValidationError(f"voice {vid} is filtered away ({self.filters}); clear "
                                       "the filters that hide it first", where="VoiceBrowser.select")
             if picked and vid not in ticked:
@@ -298,7 +310,7 @@ class VoiceBrowser(widgets.VBox):
         picked = set(self.grid.selected)
         head = "".join(f"<th>{html.escape(title)}</th>" for _, title, _, _ in COLUMNS)
         body = []
-        for voice in self.matches.head(rows).to_dict("records"):
+        for voice in self.voices.iloc[self._positions[:rows]].to_dict("records"):
             tick = "✓" if str(voice["voice_id"]) in picked else ""
             cells = "".join(f"<td>{html.escape(_cell_text(voice.get(field)))}</td>"
                             for field, *_ in COLUMNS)
@@ -319,23 +331,26 @@ class VoiceBrowser(widgets.VBox):
         self._refilter()
 
     def _refilter(self) -> None:
-        self.matches = filter_voices(self.voices, **self.filters, sort=self.sort)
-        shown = set(self.matches["voice_id"])
-        kept = [v for v in self.grid.selected if v in shown]
+        self._positions = voice_positions(self.voices, **self.filters, sort=self.sort)
+        self._matches = None
+        kept = [v for v in self.grid.selected if self._shows(v)]
         if kept != self.grid.selected:
             self.grid.selected = kept  # a tick of a voice filtered away no longer counts
         self._generation += 1
         self._send_reset()
         self._show_status()
 
+    def _shows(self, vid: str) -> bool:
+        return bool(np.isin(self._position[vid], self._positions))
+
     def _rows(self, start: int, end: int) -> list[list[str]]:
-        part = self.matches.iloc[max(0, start):max(0, end)]
-        columns = [[_cell_text(v) for v in part[field].tolist()] for field in ROW_FIELDS]
+        chosen = self._positions[max(0, start):max(0, end)]
+        columns = [self._cells[field][chosen].tolist() for field in ROW_FIELDS]
         return [list(row) for row in zip(*columns, strict=True)]
 
     def _send_reset(self) -> None:
         self.grid.send({"kind": "reset", "generation": self._generation,
-                        "count": len(self.matches), "rows": self._rows(0, self.grid.block_size)})
+                        "count": len(self._positions), "rows": self._rows(0, self.grid.block_size)})
 
     def _on_grid_message(self, _grid: Any, content: dict[str, Any], _buffers: Any) -> None:
         kind = content.get("kind")
@@ -352,5 +367,5 @@ class VoiceBrowser(widgets.VBox):
         titles = {field: title for field, title, *_ in COLUMNS}
         keys = [f"{titles[k['column']]} {'▼' if k['descending'] else '▲'}" for k in self.grid.sort]
         described = "sorted by " + ", ".join(keys) if keys else "most popular first"
-        self._status.value = (f"{len(self.matches):,} of {len(self.voices):,} voices · "
+        self._status.value = (f"{len(self._positions):,} of {len(self.voices):,} voices · "
                               f"{described} · {len(self.grid.selected)} selected")

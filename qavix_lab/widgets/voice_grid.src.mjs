@@ -129,11 +129,19 @@ function render({ model, el }) {
     },
   };
 
+  // The rows of a generation are on screen after the next frame is painted: what the browser
+  // tests and the latency benchmark wait for (data-shown, data-shown-at in page milliseconds).
+  const shown = (generation) => requestAnimationFrame(() => setTimeout(() => {
+    el.dataset.shown = String(generation);
+    el.dataset.shownAt = String(performance.now());
+  }, 0));
+
   const datasource = {
     getRows(params) {
       const block = state.blocks.get(params.startRow);
       if (block) {
         params.successCallback(block, state.count);
+        if (params.startRow === 0) shown(state.generation);
         return;
       }
       const request = ++state.requests;
@@ -163,10 +171,6 @@ function render({ model, el }) {
         .map((c) => ({ column: c.colId, descending: c.sort === "desc" }));
       model.set("sort", sort);
       model.save_changes();
-    },
-    onModelUpdated: () => {
-      // painted on the next frame: what the latency benchmark waits for
-      requestAnimationFrame(() => { el.dataset.shown = String(state.generation); });
     },
   });
 

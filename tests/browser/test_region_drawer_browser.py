@@ -294,3 +294,99 @@ def test_the_frame_stays_put_under_the_mouse_and_the_box_is_exact(
     (box,) = kernel_boxes(notebook)
     assert_exact_box(box, expected_edges(before, start, end))
     notebook.screenshot(page.get_by_test_id("region-drawer"), f"region_drawer_{output}_x{scale}")
+
+
+def stage_point(page, fx: float, fy: float) -> tuple[int, int]:
+    """A whole CSS pixel at fractions of the visible stage (the frame's window when zoomed)."""
+    return point(page.get_by_test_id("stage").bounding_box(), fx, fy)
+
+
+def test_zoom_pan_undo_and_redo_keep_exact_pixels(lab_page, run_notebook_cells, frame_png):
+    page = lab_page(device_scale_factor=2)
+    notebook = run_notebook_cells(page, CELLS, name="zoom_pan")
+    set_output_width(page, 700)
+    fitted, stage = image_rect(page), page.get_by_test_id("stage").bounding_box()
+    page.mouse.click(*stage_point(page, 0.5, 0.5))  # focus: the wheel now zooms the frame
+    page.mouse.wheel(0, -350)  # about 2x, around the middle
+    page.wait_for_function("() => document.querySelector('[data-testid=zoom]')"
+                           ".textContent !== '100%'")
+    page.wait_for_timeout(300)  # the wheel may come as several events
+    zoomed = frame_box(page)
+    zoom = int(page.get_by_test_id("zoom").inner_text().rstrip("%")) / 100
+    assert zoom > 1.3 and abs(zoomed["width"] - zoom * fitted["width"]) <= 0.01 * fitted["width"]
+    assert page.get_by_test_id("stage").bounding_box() == stage  # the window stays put
+    start, end = stage_point(page, 0.3, 0.3), stage_point(page, 0.7, 0.6)
+    drag(page, start, end)
+    (box,) = kernel_boxes(notebook)
+    assert_exact_box(box, expected_edges(zoomed, start, end))
+
+    # Alt+drag pans: the frame follows the mouse and the box stays on its pixels.
+    page.keyboard.down("Alt")
+    drag(page, stage_point(page, 0.2, 0.9), stage_point(page, 0.6, 0.7))
+    page.keyboard.up("Alt")
+    panned = frame_box(page)
+    assert panned["width"] == pytest.approx(zoomed["width"]) and panned["x"] > zoomed["x"]
+    k = panned["width"] / WIDTH
+    shown_x, shown_y = center(page.get_by_test_id("handle-nw"))
+    assert abs(shown_x - (panned["x"] + box["x0"] * k)) <= 1.5
+    assert abs(shown_y - (panned["y"] + box["y0"] * k)) <= 1.5
+    assert kernel_boxes(notebook) == [box]  # panning draws nothing
+
+    page.get_by_test_id("region-drawer").focus()  # running cells took the focus
+    page.keyboard.press("Control+z")
+    page.wait_for_function("() => !document.querySelector('[data-testid=box-0]')")
+    assert kernel_boxes(notebook) == []
+    assert page.get_by_test_id("undo").is_disabled()
+    page.get_by_test_id("redo").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=box-0]')")
+    assert kernel_boxes(notebook) == [box]
+    page.get_by_test_id("region-drawer").focus()
+    page.keyboard.press("0")  # fit the frame again
+    assert frame_box(page) == pytest.approx(page.get_by_test_id("stage").bounding_box())
+    assert frame_box(page)["width"] == pytest.approx(fitted["width"])
+    notebook.screenshot(page.get_by_test_id("region-drawer"), "region_drawer_zoom_pan")
+
+
+@pytest.fixture(scope="module")
+def sample_video(jupyter_lab):
+    import shutil
+    from pathlib import Path
+
+    source = Path(__file__).resolve().parents[2] / "datasets" / "media" / "sample.mp4"
+    return shutil.copy(source, jupyter_lab.root / "sample.mp4")
+
+
+def test_the_slider_scrubs_frames_from_the_kernel_and_suggest_finds_the_subtitles(
+    lab_page, run_notebook_cells, sample_video
+):
+    page = lab_page(device_scale_factor=1)
+    cells = [CELLS[0], "w = RegionDrawer('sample.mp4', t=3.0)\nw"]
+    notebook = run_notebook_cells(page, cells, name="scrub")
+    before = image_rect(page)
+    first = page.get_by_test_id("frame").get_attribute("src")
+    assert page.get_by_test_id("time-label").inner_text() == "3.00 s / 9.96 s"
+
+    slider = page.get_by_test_id("time")
+    slider.focus()
+    page.keyboard.press("End")
+    notebook.run_cell_until("print(round(w.t, 4))", str(round(238 / 24, 4)))
+    page.wait_for_function(
+        "(first) => { const img = document.querySelector('[data-testid=frame]');"
+        " return img.src !== first && img.complete && img.naturalWidth === 640; }", arg=first)
+    assert page.get_by_test_id("time-label").inner_text() == "9.92 s / 9.96 s"
+    assert frame_box(page) == before  # a new frame moves nothing
+    for key, t in [("Home", 0.0), ("ArrowRight", 1 / 24)]:  # one frame at a time
+        slider.focus()  # running a cell takes the focus
+        page.keyboard.press(key)
+        assert float(slider.input_value()) == pytest.approx(t, abs=1e-6)
+        notebook.run_cell_until("print(round(w.t, 4))", str(round(t, 4)))
+
+    page.get_by_test_id("suggest").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=status]')"
+                           ".textContent.startsWith('suggested from 8 frames')")
+    (band,) = kernel_boxes(notebook)
+    assert band["type"] == 2 and band["y0"] <= 326 and band["y1"] >= 345
+    notebook.screenshot(page.get_by_test_id("region-drawer"), "region_drawer_scrub")
+    page.get_by_test_id("undo").click()
+    page.wait_for_function("() => !document.querySelector('[data-testid=box-0]')")
+    assert kernel_boxes(notebook) == []
