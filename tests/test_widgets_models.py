@@ -238,12 +238,12 @@ def test_results_show_what_task_wait_saw_before_the_next_poll():
     task.last = None
     monitor = TaskMonitor([task], interval=3600)  # its next poll is an hour away
     deadline = time.monotonic() + 5
-    while monitor.results["process"][0] != 41 and time.monotonic() < deadline:
+    while monitor.results["progress"][0] != 41 and time.monotonic() < deadline:
         time.sleep(0.01)
     task.last = state(1, 100, "http://127.0.0.1:9/out.mp3")  # what wait() leaves on the handle
     results = monitor.results
     assert results["status"].tolist() == ["completed"]
-    assert results["process"].tolist() == [100]
+    assert results["progress"].tolist() == [100]
     assert results["output_url"].tolist() == ["http://127.0.0.1:9/out.mp3"]
     assert monitor.done
     assert "completed in" in monitor._lines[0].status.value

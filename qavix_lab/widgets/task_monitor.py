@@ -45,7 +45,7 @@ def describe(row: TaskRow) -> str:
         text = f"{row.status} after {_seconds(row.elapsed_s)}"
     else:
         eta = "" if row.eta_s is None else f" · about {_seconds(row.eta_s)} left"
-        text = f"{row.status} · {row.process}% · {_seconds(row.elapsed_s)}{eta}"
+        text = f"{row.status} · {row.progress}% · {_seconds(row.elapsed_s)}{eta}"
     return text + (f": {row.error}" if row.error else "")
 
 
@@ -76,7 +76,7 @@ class _TaskLine:
                 else f" <small>({html.escape(row.kind)})</small>")
         self.name.value = (f'<div class="qt-name" title="{html.escape(row.task_id)}">'
                            f"<b>{html.escape(row.label)}</b>{kind}</div>")
-        self.bar.value = row.process
+        self.bar.value = row.progress
         self.bar.bar_style = BAR_STYLES.get(row.status, "danger")
         self.status.value = html.escape(describe(row))
         self.link.value = ("" if not row.output_url else
@@ -138,7 +138,7 @@ class TaskMonitor(widgets.VBox):
         rows = self.board.rows
         body = "".join(
             f"<tr><td>{html.escape(r.label)}</td><td>{html.escape(r.kind)}</td>"
-            f"<td>{r.process}%</td><td>{html.escape(describe(r))}</td>"
+            f"<td>{r.progress}%</td><td>{html.escape(describe(r))}</td>"
             f"<td>{html.escape(r.task_id)}</td></tr>" for r in rows)
         return (f'<div class="qavix-task-monitor-static"><p>{_summary(rows, self.board.watching)}'
                 "</p><table><thead><tr><th>task</th><th>kind</th><th>progress</th><th>status</th>"
