@@ -667,8 +667,12 @@ class LedgerObserver:
             raise QavixError(f"job {key} is being created by another process "
                              f"({record.owner}); run it again once that one is done",
                              operation=job.operation, where=str(self.ledger.path))
-        raise ambiguous_create(job.operation, record.error, job_key=key,
-                               where=str(self.ledger.path), earlier=True)
+        cause = record.error
+        if record.state == "sending":  # the process sending it died before an answer came
+            cause = f"the process that sent it ({record.owner}) stopped before any answer came"
+            self.ledger.unknown(key, cause)
+        raise ambiguous_create(job.operation, cause, job_key=key, where=str(self.ledger.path),
+                               earlier=True)
 
     def created(self, job: Any, task_id: str) -> None:
         key = self._job_key(job)
