@@ -547,6 +547,19 @@ class Ledger:
                                                  "verified", "unknown"])
                 if job.task_id is not None and self.next_step(job) in ("attach", "download")]
 
+    def handles(self, client: Any, *, states: Sequence[str] | None = None) -> list[Any]:
+        """Task handles on ``client`` for the jobs with a task (from an earlier kernel too),
+        labelled as in the ledger: ``TaskMonitor(client.ledger.handles(client))``."""
+        found = []
+        for job in self.jobs(states=states):
+            if job.task_id is None or not job.operation.startswith(("tts.", "video.")):
+                continue
+            handle = (client.tts.task(job.task_id) if job.operation.startswith("tts.")
+                      else client.tasks.handle(job.task_id))
+            handle.label = job.label or job.job_key
+            found.append(handle)
+        return found
+
     def frame(self) -> pd.DataFrame:
         """Every job, one row each: IDs and text as strings, codes as nullable integers,
         times tz-aware (UTC), the state an ordered categorical."""
