@@ -269,3 +269,19 @@ def test_the_job_key_is_stable_and_follows_the_request(offline):
         jobs.append(end.value.value)
     assert jobs[0].key == jobs[1].key != jobs[2].key
     assert jobs[3].key == "mine"
+
+
+@pytest.mark.parametrize("header", ["nan", "inf", "-inf"])
+def test_a_retry_after_that_is_not_a_number_falls_back_to_backoff(header):
+    from qavix_lab.client.protocol import decode_webresult
+
+    with pytest.raises(errors.RateLimited) as caught:
+        decode_webresult(operation("voices.list"), RawResponse(429, {"retry-after": header}, b""))
+    assert caught.value.retry_after is None
+    assert 0 < RetryPolicy().delay(0, caught.value) <= 1.0
+
+
+@pytest.mark.parametrize("status", [1.9, "1.5", float("nan"), True])
+def test_a_status_that_is_not_an_integer_is_malformed_never_completed(status):
+    with pytest.raises(errors.MalformedResponse, match="status"):
+        TtsResult.from_json({"taskId": "1", "status": status})
