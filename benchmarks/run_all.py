@@ -18,6 +18,7 @@ BENCHMARKS = {
     "bench_audio.py": [],
     "bench_transcripts.py": [],
     "bench_upload.py": ["--size-gb", "0.25", "--rounds", "1"],
+    "bench_faults.py": ["--quick"],
 }
 
 
