@@ -110,14 +110,12 @@ class AsyncDriver:
     async def run(self, plan: Plan[T]) -> T:
         with Stepper(plan) as steps:  # the same loop as effects.run_with, awaiting each effect
             for effect in steps:
-                steps.report(await self._outcome(effect))
+                try:
+                    outcome = Outcome(await self.perform(effect))
+                except BaseException as exc:  # noqa: BLE001 - thrown into the plan
+                    outcome = Outcome(error=exc)
+                steps.report(outcome)
         return steps.value
-
-    async def _outcome(self, effect: Effect) -> Outcome:
-        try:
-            return Outcome(await self.perform(effect))
-        except BaseException as exc:  # noqa: BLE001 - thrown into the plan, never swallowed
-            return Outcome(error=exc)
 
     async def perform(self, effect: Effect) -> EffectResult:
         if isinstance(effect, Send):

@@ -18,6 +18,7 @@ waiting, the task board and the widgets.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from collections.abc import Callable, Mapping
@@ -42,7 +43,7 @@ from ..errors import (
 from ..spec import TaskId, TaskStatus, operation
 from .effects import Plan
 from .options import RequestOptions
-from .protocol import build_body, call
+from .protocol import build_body, send_body
 
 if TYPE_CHECKING:
     from .clients import BaseClient
@@ -61,7 +62,11 @@ class Job:
 
     operation: str
     request: Mapping[str, Any]
-    key: str
+    idempotency_key: str | None = None
+
+    @functools.cached_property
+    def key(self) -> str:
+        return self.idempotency_key or job_key(self.operation, self.request)
 
 
 def job_key(operation_name: str, request: Mapping[str, Any]) -> str:
@@ -120,15 +125,16 @@ def create_task(client: BaseClient[Any], name: str, fields: Mapping[str, Any],
     ``sent`` is the monotonic time the create went out (None when re-attached to a known task).
     """
     options = options or RequestOptions()
-    request = build_body(operation(name), fields, options.extra_body)
-    job = Job(name, request, options.idempotency_key or job_key(name, request))
+    op = operation(name)
+    request = build_body(op, fields, options.extra_body)
+    job = Job(name, request, options.idempotency_key)
     observer = client.observer
     known = observer.before_create(job)
     if known is not None:
         return make(known, None, job)
     sent = time.monotonic()
     try:
-        created = yield from call(name, fields, client.retry_policy, options)
+        created = yield from send_body(op, request, client.retry_policy, options)
         if not isinstance(created, TaskId) or not created.task_id:
             raise MalformedResponse("the create answered without a taskId; the task may exist "
                                     "and be charged: look for it before creating it again",

@@ -9,7 +9,6 @@ the same parameters; an unknown keyword raises ``TypeError`` at the call.
 
 from __future__ import annotations
 
-import functools
 import inspect
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
@@ -49,6 +48,9 @@ class plan_method(Generic[P, T]):  # noqa: N801 - used as a decorator, like prop
         self.__doc__, self.__name__ = fn.__doc__, fn.__name__
         self._signatures: dict[bool, inspect.Signature] = {}
 
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.__name__ = name
+
     @overload
     def __get__(self, obj: None, owner: type) -> plan_method[P, T]: ...
     @overload
@@ -61,11 +63,14 @@ class plan_method(Generic[P, T]):  # noqa: N801 - used as a decorator, like prop
             return self
         client, fn = obj._client, self.fn
 
-        @functools.wraps(fn)
         def bound(*args: Any, **kwargs: Any) -> Any:
             return client._run(fn(obj, *args, **kwargs))
 
+        bound.__name__, bound.__qualname__ = fn.__name__, fn.__qualname__
+        bound.__doc__, bound.__module__ = fn.__doc__, fn.__module__
+        bound.__wrapped__ = fn  # type: ignore[attr-defined]
         bound.__signature__ = self.signature(client.is_async)  # type: ignore[attr-defined]
+        obj.__dict__[self.__name__] = bound  # made once per object: later lookups find it
         return bound
 
     def plan(self, obj: Any, /, *args: P.args, **kwargs: P.kwargs) -> Plan[T]:

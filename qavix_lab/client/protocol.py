@@ -171,7 +171,13 @@ def call(name: str, fields: Mapping[str, Any], policy: RetryPolicy,
     A create is retried only when the request surely did not reach the service.
     """
     op = operation(name)
-    body = build_body(op, fields, options.extra_body)
+    return (yield from send_body(op, build_body(op, fields, options.extra_body), policy, options,
+                                 raw=raw))
+
+
+def send_body(op: Operation, body: dict[str, Any], policy: RetryPolicy,
+              options: RequestOptions = NO_OPTIONS, *, raw: bool = False) -> Plan[Any]:
+    """:func:`call` with the body already built (and checked) by :func:`build_body`."""
     if options.max_retries is not None:
         policy = policy.with_retries(options.max_retries)
     effect = Send(op.name, op.path, body, options.timeout, options.headers())
