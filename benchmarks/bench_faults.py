@@ -137,6 +137,9 @@ def kills(url: str, key: str, args: argparse.Namespace, work: Path) -> list[tupl
     frame = Ledger(ledger).frame()
     verified = int((frame["state"] == "verified").sum())
     unknown = int((frame["state"] == "unknown").sum())
+    others = ", ".join(f"{k} {v}" for k, v in frame["state"].value_counts().items()
+                       if v and k != "verified")
+    errors = frame.loc[frame["state"] != "verified", "error"].dropna().str[:90].unique()
     files = len([p for p in out.rglob("*") if p.is_file() and not p.name.endswith(".part")])
     partial = len(list(out.rglob("*.part")))
     with httpx.Client(base_url=url + "/", headers={"Authorization": f"Bearer {key}"}) as http:
@@ -155,6 +158,7 @@ def kills(url: str, key: str, args: argparse.Namespace, work: Path) -> list[tupl
         ("files in the output folder", str(files), f"= {verified}"),
         ("leftover .part files", str(partial), "(cleaned on the next run)"),
         ("unknown jobs (a create in flight at a kill)", str(unknown), "ideally 0"),
+        ("ledger states other than verified", others or "none", "; ".join(errors)),
     ]
 
 
@@ -174,6 +178,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--tts-seconds", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--only", choices=["faults", "kills"], help="run one part only")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--ledger", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -190,11 +195,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-faults-") as tmp, \
             sandbox_process("--tts-seconds", str(args.tts_seconds)) as (url, key):
         work = Path(tmp)
-        rows = faults(url, key, args, work)
-        table(rows, f"TTS batch through a faulty network (TTS task = {args.tts_seconds:g} s, "
-                    f"concurrency {args.concurrency})")
-        rows = kills(url, key, args, work)
-        table(rows, f"TTS batch killed {args.kills} times and run again")
+        if args.only in (None, "faults"):
+            rows = faults(url, key, args, work)
+            table(rows, f"TTS batch through a faulty network (TTS task = "
+                        f"{args.tts_seconds:g} s, concurrency {args.concurrency})")
+        if args.only in (None, "kills"):
+            rows = kills(url, key, args, work)
+            table(rows, f"TTS batch killed {args.kills} times and run again")
 
 
 if __name__ == "__main__":

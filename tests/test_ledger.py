@@ -128,6 +128,10 @@ def test_a_job_killed_between_planned_and_created_is_never_lost(tmp_path):
     jobs = book.jobs()
     assert [j.state for j in jobs] == ["created", "sending", "planned"]
     assert [book.next_step(j) for j in jobs] == ["attach", "unknown", "create"]
+    # run again, the job in flight at the kill is told as unknown, in words, and never sent
+    with pytest.raises(AmbiguousCreate, match="stopped before any answer came"):
+        LedgerObserver(book).before_create(FakeJob.of(TTS, body(1)))
+    assert book.get(jobs[1].job_key).state == "unknown"
     book.close()
 
 
@@ -244,6 +248,16 @@ class FakeJob:
 
     def __init__(self, i: int) -> None:
         self.operation, self.request, self.key = TTS, body(i), f"k{i}"  # a key the user chose
+
+    @classmethod
+    def of(cls, operation: str, request: dict[str, object]) -> FakeJob:
+        """A job keyed as the lifecycle keys it (by its request)."""
+        from qavix_lab.client.lifecycle import job_key
+
+        job = cls(0)
+        job.operation, job.request = operation, {k: v for k, v in request.items() if v is not None}
+        job.key = job_key(operation, job.request)
+        return job
 
 
 class FakeState:

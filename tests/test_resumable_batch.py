@@ -135,3 +135,14 @@ def test_the_same_request_to_another_service_is_another_job(sandbox, voice_id, b
     with Client(sandbox.config.api_keys[1], base_url=sandbox.url, ledger=book) as other:
         other.tts.create("Scoped.", voice_id)
     assert len(book.jobs()) == 2
+
+
+def test_a_ledger_gives_task_handles_for_a_monitor(client, voice_id, book, tmp_path):
+    from qavix_lab.client.monitoring import TaskBoard
+
+    frame = client.tts.batch(TEXTS[:2], voice_id, out_dir=tmp_path / "out", ledger=book)
+    handles = book.handles(client)  # as a new kernel would, from the ledger alone
+    assert [h.id for h in handles] == list(frame["task_id"])
+    assert [h.label for h in handles] == [f"{voice_id} · {text}" for text in TEXTS[:2]]
+    rows = TaskBoard(handles).poll()
+    assert [row.status for row in rows] == ["completed", "completed"]

@@ -1,4 +1,4 @@
-"""Is a downloaded body the file it claims to be? Length, Content-Type and magic bytes.
+"""Is a downloaded body the file it claims to be, and whole? Length, Content-Type, magic bytes.
 
 A gateway may answer a download with an HTML error page and status 200, or an API error as JSON;
 a connection may end early without a ``Content-Length`` to tell. These checks run before a
@@ -43,11 +43,12 @@ def looks_like_page(head: bytes) -> bool:
 
 def check_head(head: bytes, content_type: str | None, dest: Path, *, where: str,
                from_start: bool = True) -> None:
-    """Refuse a body that is a page (HTML, JSON, XML) or does not open like a ``dest`` file.
+    """Refuse a body that is a page (HTML, JSON, XML) where a ``dest`` file was expected.
 
-    Only files whose suffix names a known media kind are checked for their signature, and only
-    ``from_start`` (a resumed body starts mid-file); any other is refused only when it is
-    plainly a page.
+    A body that opens with the signature of its suffix's kind (checked ``from_start`` only: a
+    resumed body starts mid-file) is taken whatever its Content-Type says; any other is refused
+    when its Content-Type or its first bytes say it is a page. Bytes that are neither are kept:
+    a file may be named ``.mp4`` without being one.
     """
     kind = (content_type or "").split(";")[0].strip().lower()
     suffix = dest.suffix.lower()
@@ -60,9 +61,6 @@ def check_head(head: bytes, content_type: str | None, dest: Path, *, where: str,
         raise MalformedResponse(f"the download is {kind or 'a page'}, not a {suffix or 'file'}: "
                                 "an error page in place of the file",
                                 snippet=head.decode("utf-8", "replace"), where=where)
-    if signatures is not None:
-        raise MalformedResponse(f"the download does not open like a {suffix} file",
-                                snippet=head.hex(" "), where=where)
 
 
 def total_length(status: int, headers: Mapping[str, str]) -> int | None:

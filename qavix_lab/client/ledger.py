@@ -550,6 +550,19 @@ class Ledger:
                                                  "verified", "unknown"])
                 if job.task_id is not None and self.next_step(job) in ("attach", "download")]
 
+    def handles(self, client: Any, *, states: Sequence[str] | None = None) -> list[Any]:
+        """Task handles on ``client`` for the jobs with a task (from an earlier kernel too),
+        labelled as in the ledger: ``TaskMonitor(client.ledger.handles(client))``."""
+        found = []
+        for job in self.jobs(states=states):
+            if job.task_id is None or not job.operation.startswith(("tts.", "video.")):
+                continue
+            handle = (client.tts.task(job.task_id) if job.operation.startswith("tts.")
+                      else client.tasks.handle(job.task_id))
+            handle.label = job.label or job.job_key
+            found.append(handle)
+        return found
+
     def frame(self) -> pd.DataFrame:
         """Every job, one row each: IDs and text as strings, codes as nullable integers,
         times tz-aware (UTC), the state an ordered categorical."""
@@ -670,8 +683,12 @@ class LedgerObserver:
             raise QavixError(f"job {key} is being created by another process "
                              f"({record.owner}); run it again once that one is done",
                              operation=job.operation, where=str(self.ledger.path))
-        raise ambiguous_create(job.operation, record.error, job_key=key,
-                               where=str(self.ledger.path), earlier=True)
+        cause = record.error
+        if record.state == "sending":  # the process sending it died before an answer came
+            cause = f"the process that sent it ({record.owner}) stopped before any answer came"
+            self.ledger.unknown(key, cause)
+        raise ambiguous_create(job.operation, cause, job_key=key, where=str(self.ledger.path),
+                               earlier=True)
 
     def created(self, job: Any, task_id: str) -> None:
         key = self._job_key(job)
