@@ -17,6 +17,7 @@ BENCHMARKS = {
     "bench_catalog.py": [],
     "bench_audio.py": [],
     "bench_transcripts.py": [],
+    "bench_qa.py": ["--minutes", "2"],
     "bench_upload.py": ["--size-gb", "0.25", "--rounds", "1"],
 }
 
