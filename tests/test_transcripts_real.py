@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from qavix_lab.errors import TranscriptFormatError
-from qavix_lab.transcripts import Timeline, TranscriptWarning, parse
+from qavix_lab.transcripts import Timeline, TranscriptWarning, detect, parse
 
 DATA = Path(__file__).resolve().parents[1] / "datasets" / "transcripts"
 REAL = Path(__file__).resolve().parents[1].parent.parent / "shared" / "transcripts-real"
@@ -76,6 +76,7 @@ def test_all_zero_confidences_are_a_placeholder_not_zero():
 
 # --- lfasr v1: {"ok", "err_no", "failed", "data": "<JSON text>"} ---------------------------
 def test_lfasr_v1_answer_is_unwrapped_and_texts_are_stripped():
+    assert detect(load("lfasr_v1_answer.json")) == "sentences"
     t = parse(load("lfasr_v1_answer.json"))
     s = t.sentences
     assert list(s["text"]) == ["今天的会议现在开始。", "好的。", "先看一下上周的数据。"]

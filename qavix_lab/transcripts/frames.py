@@ -31,7 +31,7 @@ import pandas as pd
 from ..errors import ValidationError
 from .intervals import best_overlap
 from .profiles import Profile
-from .script import linguistic_split, reading_length, text_width
+from .script import line_count_fits, linguistic_split, reading_length, text_width
 
 if TYPE_CHECKING:
     from .timeline import Timeline
@@ -209,11 +209,19 @@ def timing_findings(timeline: Timeline, p: Profile, clock: Clock,
             parts.append(pd.DataFrame({
                 "sentence": rows, "check": check, "value": values, "limit": float(limit),
                 "severity": severity, "unit": "frames",
-                "message": [message.format(v=v, lim=limit, p=p) for v in values.tolist()]}))
+                "message": formatted(message, values, lim=limit, p=p)}))
     if not parts:
         return pd.DataFrame(columns=["sentence", "check", "value", "limit", "severity", "unit",
                                      "message"])
     return pd.concat(parts, ignore_index=True)
+
+
+def formatted(template: str, values: np.ndarray, **fields: Any) -> np.ndarray:
+    """``template.format(v=value, **fields)`` for each value, formatting each distinct value
+    once (a long timeline repeats the same few frame counts)."""
+    unique, inverse = np.unique(values, return_inverse=True)
+    texts = np.array([template.format(v=v, **fields) for v in unique.tolist()], dtype=object)
+    return texts[inverse.ravel()]
 
 
 def _neighbours(cue_in: np.ndarray, cue_out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -412,39 +420,36 @@ def _split_overlong(timeline: Timeline, p: Profile, clock: Clock,
     per_cue = p.max_chars_per_line * p.max_lines
     parts = np.maximum(np.ceil(width / per_cue), np.ceil(duration / p.max_duration - 1e-9))
     parts = np.maximum(parts, 1).astype(np.int64)
-    # A cue that fits by width may still need more lines once broken: check those few.
-    from .script import break_lines
-
+    # A cue that fits by width may still need more lines once broken.
     maybe = np.flatnonzero((parts == 1) & (width > p.max_chars_per_line))
     for i in maybe.tolist():
-        if len(break_lines(texts[i], p.max_chars_per_line, p.wide)) > p.max_lines:
+        if not line_count_fits(texts[i], p.max_chars_per_line, p.max_lines, p.wide):
             parts[i] = 2
     if (parts == 1).all():
         return timeline, np.arange(len(s))
-    rows, starts, ends, new_texts, ids = [], [], [], [], []
     gap = lim.min_gap / clock.fps
+    start, end = s["start"].to_numpy(float), s["end"].to_numpy(float)
     seg = s["segment_id"].to_numpy(dtype=object)
-    for i in range(len(s)):
-        if parts[i] == 1:
-            rows.append(i)
-            starts.append(s["start"].iat[i])
-            ends.append(s["end"].iat[i])
-            new_texts.append(texts[i])
-            ids.append(seg[i])
-            continue
-        pieces = linguistic_split(texts[i], int(parts[i]), p.wide)
-        widths = np.array([max(text_width(t, p.wide), 1.0) for t in pieces])
-        a, b = float(s["start"].iat[i]), float(s["end"].iat[i])
-        bounds = a + (b - a) * np.r_[0.0, np.cumsum(widths) / widths.sum()]
-        for k, piece in enumerate(pieces):
-            rows.append(i)
-            starts.append(bounds[k])
-            ends.append(bounds[k + 1] - (gap if k < len(pieces) - 1 else 0.0))
-            new_texts.append(piece)
-            ids.append(f"{seg[i]}.{k + 1}")
-    origin = np.array(rows, dtype=np.intp)
+    pieces: dict[int, list[str]] = {}
+    for i in np.flatnonzero(parts > 1).tolist():
+        pieces[i] = linguistic_split(texts[i], int(parts[i]), p.wide) or [texts[i]]
+        parts[i] = len(pieces[i])
+    origin = np.repeat(np.arange(len(s)), parts)
+    new_start, new_end = start[origin], end[origin]
+    new_texts = texts[origin].copy()
+    ids = seg[origin].copy()
+    first = np.cumsum(parts) - parts  # where each original row's first part lands
+    for i, texts_i in pieces.items():
+        widths = np.array([max(text_width(t, p.wide), 1.0) for t in texts_i])
+        bounds = start[i] + (end[i] - start[i]) * np.r_[0.0, np.cumsum(widths) / widths.sum()]
+        at = first[i] + np.arange(len(texts_i))
+        new_start[at] = bounds[:-1]
+        new_end[at] = bounds[1:] - np.r_[np.full(len(texts_i) - 1, gap), 0.0]
+        new_texts[at] = texts_i
+        if len(texts_i) > 1:
+            ids[at] = [f"{seg[i]}.{k + 1}" for k in range(len(texts_i))]
     out = s.iloc[origin].reset_index(drop=True)
-    out["start"], out["end"] = np.array(starts), np.array(ends)
+    out["start"], out["end"] = new_start, new_end
     out["duration"] = out["end"] - out["start"]
     out["text"] = pd.array(new_texts, dtype="string")
     out["segment_id"] = pd.array([str(x) for x in ids], dtype="string")
@@ -468,9 +473,9 @@ def _words_to_parts(words: pd.DataFrame, origin: np.ndarray, parts: pd.DataFrame
         k = int(np.searchsorted(starts[lo:lo + count[sentence[j]]], word_start[j],
                                 side="right")) - 1
         new[j] = lo + max(k, 0)
-    out = words.copy()
-    out["sentence"] = pd.array(np.where(sentence >= 0, new, -1), dtype="Int64")
-    return out[sentence >= 0].reset_index(drop=True)
+    keep = sentence >= 0
+    out = words[keep] if not keep.all() else words
+    return out.assign(sentence=pd.array(new[keep], dtype="Int64")).reset_index(drop=True)
 
 
 def _changes(original: Timeline, order: np.ndarray, origin: np.ndarray, s: pd.DataFrame,

@@ -82,7 +82,8 @@ def _collector_paused() -> Iterator[None]:
 
 
 def detect(value: Any, where: str = "transcript") -> Format:
-    """Which shape a decoded transcript has."""
+    """Which shape a decoded transcript has (inside a long-audio v1 answer: its data's)."""
+    value, where = _opened_v1(value, where)
     if isinstance(value, list):
         if not value:
             raise fault(where, f"an empty list: no sentences; {_EXPECTED}")

@@ -110,7 +110,7 @@ def sentence_metrics(timeline: Timeline, profile: str | Profile | None = None,
     lines, widest = _lines(texts, chars.to_numpy(), p)
     out = pd.DataFrame({
         "chars": chars,
-        "letters": texts.str.count(_LETTERS).astype("float64"),
+        "letters": texts.str.contains(_LETTERS).astype("float64"),  # has any (1) or none (0)
         "cps": chars / positive,
         "lines": lines,
         "widest_line": widest,
@@ -130,10 +130,11 @@ def _lines(texts: pd.Series, chars: np.ndarray, p: Profile) -> tuple[np.ndarray,
     lines = np.where(chars > 0, 1.0, 0.0)
     widest = chars.astype(np.float64).copy()
     values = texts.to_numpy(dtype=object)
+    width = len if not p.wide else (lambda line: text_width(line, True))
     for i in np.flatnonzero(chars > p.max_chars_per_line).tolist():
         broken = break_lines(values[i], p.max_chars_per_line, p.wide)
         lines[i] = len(broken)
-        widest[i] = max((text_width(line, p.wide) for line in broken), default=0.0)
+        widest[i] = max(map(width, broken), default=0.0)
     return lines, widest
 
 
@@ -218,12 +219,18 @@ def qa(timeline: Timeline, profile: str | Profile | None = None,
             hit = np.flatnonzero(values > limit + _TOLERANCE if rule.above
                                  else values < limit - _TOLERANCE)
         if len(hit):
-            rows = metrics.iloc[hit]
+            messages: Any
+            if "{cps" in rule.message:
+                cps = metrics["cps"].to_numpy(dtype=np.float64)[hit]
+                messages = [rule.message.format(value=v, limit=limit, cps=c)
+                            for v, c in zip(values[hit].tolist(), cps.tolist(), strict=True)]
+            else:
+                messages = frames.formatted(rule.message.replace("{value", "{v"), values[hit],
+                                            limit=limit)
             parts.append(pd.DataFrame({
                 "sentence": hit, "check": rule.check, "value": values[hit],
                 "limit": limit, "severity": rule.severity, "unit": UNITS[rule.metric],
-                "message": [rule.message.format(value=row[rule.metric], limit=limit, **row)
-                            for row in rows.to_dict("records")],
+                "message": messages,
             }))
     measured = None
     if dub is not None:

@@ -23,6 +23,7 @@ _FULL_CHAR = re.compile(f"[{_WIDE}{_HANGUL}]")
 # punctuation, after opening brackets (every match starts with the space: a fast scan).
 _SPACE_TO_DROP = re.compile(f" (?:(?=[{_WIDE}.,!?;:%)\\]}}])|(?<=[{_WIDE}(\\[{{] ))")
 _BREAK_AFTER = set(",.!?;:\u3001\u3002\uff0c\uff01\uff1f\uff1b\uff1a")
+_MARK_SPACE = re.compile("[" + re.escape(",.!?;:\u3001\u3002\uff0c\uff01\uff1f\uff1b\uff1a") + "] ")
 _NO_BREAK_BEFORE = set(".,!?;:%)]}\u3001\u3002\uff0c\uff01\uff1f\uff1b\uff1a\uff09\u300d\u300f")
 
 
@@ -78,6 +79,10 @@ def break_lines(text: str, max_chars: int, wide: bool = False) -> list[str]:
     text = " ".join(text.split())
     if text_width(text, wide) <= max_chars:
         return [text] if text else []
+    if not wide and not _WIDE_CHAR.search(text):
+        two = _two_spaced_lines(text, max_chars)
+        if two is not None:
+            return two
     cuts = _break_points(text)
     fitting = [c for c in cuts if _fits(text[:c], max_chars, wide)
                and _fits(text[c:], max_chars, wide)]
@@ -88,6 +93,41 @@ def break_lines(text: str, max_chars: int, wide: bool = False) -> list[str]:
         cut = min(after_mark or fitting, key=lambda c: abs(text_width(text[:c], wide) - middle))
         return [text[:cut].strip(), text[cut:].strip()]
     return _wrap(text, cuts, max_chars, wide)
+
+
+def line_count_fits(text: str, max_chars: int, max_lines: int, wide: bool = False) -> bool:
+    """Does :func:`break_lines` keep ``text`` within ``max_lines`` lines? Spaced text that fits
+    one or two lines is told by a string search, without breaking it."""
+    if not wide and max_lines == 2 and "  " not in text and not _WIDE_CHAR.search(text):
+        n = len(text)
+        if n <= max_chars:
+            return True
+        low = max(n - 1 - max_chars, 1)
+        if low <= max_chars and text.find(" ", low, max_chars + 1) >= 0:
+            return True
+    return len(break_lines(text, max_chars, wide)) <= max_lines
+
+
+def _two_spaced_lines(text: str, max_chars: int) -> list[str] | None:
+    """:func:`break_lines` of spaced text (every character counting 1) into two lines: the
+    space nearest the middle among those after punctuation, else among all, that leaves both
+    lines within ``max_chars``; None when there is none. Only a few spaces are looked at."""
+    n = len(text)
+    low, high = max(n - 1 - max_chars, 1), max_chars
+    if low > high:
+        return None
+    middle = n / 2
+    marks = [m.end() - 1 for m in _MARK_SPACE.finditer(text, max(low - 1, 0), high + 1)]
+    candidates = [c for c in marks if low <= c <= high]
+    if not candidates:
+        half = int(middle)
+        left = text.rfind(" ", low, min(half, high) + 1)
+        right = text.find(" ", max(half + 1, low), high + 1)
+        candidates = [c for c in (left, right) if c >= 0]
+        if not candidates:
+            return None
+    cut = min(candidates, key=lambda c: abs(c - middle))
+    return [text[:cut], text[cut + 1:]]
 
 
 def _fits(line: str, max_chars: int, wide: bool) -> bool:

@@ -36,10 +36,14 @@ def empty_words() -> pd.DataFrame:
 class Timeline:
     """Sentences (and their words) on a time axis in seconds.
 
-    ``sentences``: segment_id, start, end, duration, speaker, text, translation (<NA> when
-    none), confidence; a translated timeline also has source_text. ``words``: sentence (row of
-    ``sentences``), start, end, text, kind (word/filler/punct), confidence. ``lang`` is the
-    language of ``text`` when known. Operations return new timelines.
+    ``sentences``: segment_id (string), start, end, duration (float64 seconds), speaker,
+    text, translation (string; <NA> when none), confidence (Float64; <NA> when the recognizer
+    gives none); a translated timeline also has source_text. ``words``: sentence (Int64, row of
+    ``sentences``), start, end (float64 s), text (string), kind (category word/filler/punct),
+    confidence (Float64), and speaker (category) when the transcript names speakers per word
+    (a sentence's speaker is then whoever says most of its words). ``lang`` is the language of
+    ``text`` when known. Operations return new timelines; ``fix`` returns sentences in time
+    order with split cues' segment_id suffixed ".1", ".2"...
 
     >>> source, translated = from_task(task)          # doctest: +SKIP
     >>> source.crop(60, 120).plot(other=translated)    # doctest: +SKIP
