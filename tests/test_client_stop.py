@@ -18,6 +18,15 @@ from qavix_lab.client.storage import S3Storage
 MiB = 1024 * 1024
 
 
+@pytest.fixture(autouse=True)
+def _python_sigint_handler():
+    """SIGINT raises KeyboardInterrupt here, as in a kernel, whatever an earlier test (a browser
+    driver, a server run in-process) left installed."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def upload_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith("qavix-upload")]
 
