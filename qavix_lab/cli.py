@@ -107,7 +107,9 @@ def read_state() -> SandboxState | None:
     except (OSError, ValueError, KeyError, TypeError):
         Output.note(f"ignoring {path}: it is not a sandbox state file")
         return None
-    if not _alive(state.pid):
+    from .client.processes import process_alive
+
+    if not process_alive(state.pid):
         Output.note(f"ignoring {path}: the sandbox that wrote it (process {state.pid}) "
                     "has ended")
         return None
@@ -123,17 +125,6 @@ def forget_state(pid: int) -> None:
     except (OSError, ValueError, AttributeError):
         pass
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    return True
 
 
 def connect_for(args: argparse.Namespace) -> Any:

@@ -37,6 +37,7 @@ from ..errors import (
 )
 from .bodycheck import HEAD_BYTES, check_head, check_length, total_length
 from .effects import Plan, blocking
+from .processes import process_alive
 from .protocol import call
 
 if TYPE_CHECKING:
@@ -316,18 +317,9 @@ def _remove_orphans(target: Path) -> None:
     """Remove the ``.part`` files of ``target`` whose process is gone."""
     for part in target.parent.glob(f".{glob.escape(target.name)}.*.part"):
         pid = part.name[len(target.name) + 2:].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             part.unlink(missing_ok=True)
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _reporter(progress: bool | DownloadProgress | None, total: int | None,

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import AmbiguousCreate, QavixError, ValidationError, redact
+from .processes import process_alive
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -192,15 +193,7 @@ def _owner_alive(owner: str | None) -> bool:
         return True
     if not pid.isdigit():
         return False
-    if int(pid) == os.getpid():
-        return True
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return int(pid) == os.getpid() or process_alive(int(pid))
 
 
 _announced: set[Path] = set()
