@@ -231,8 +231,8 @@ def test_the_default_folder_is_beside_the_notebook_and_announced_once(tmp_path, 
     monkeypatch.chdir(tmp_path)
     Ledger().close()
     Ledger().close()
-    printed = capsys.readouterr().out
-    assert printed.count(".qavix-ledger") == 1
+    printed = capsys.readouterr()
+    assert printed.err.count(".qavix-ledger") == 1 and printed.out == ""  # stdout may be JSON
     assert (tmp_path / ".qavix-ledger" / "ledger.sqlite").exists()
 
 
