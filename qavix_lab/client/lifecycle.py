@@ -126,14 +126,20 @@ def create_task(client: BaseClient[Any], name: str, fields: Mapping[str, Any],
     known = observer.before_create(job)
     if known is not None:
         return make(known, None, job)
+    budget = client.settings.budget
+    if budget is not None:
+        yield from budget.admit()
     sent = time.monotonic()
     try:
-        created = yield from call(name, fields, client.retry_policy, options)
+        created = yield from call(name, fields, client.retry_policy, options,
+                                     wire=client.wire)
         if not isinstance(created, TaskId) or not created.task_id:
             raise MalformedResponse("the create answered without a taskId; the task may exist "
                                     "and be charged: look for it before creating it again",
                                     operation=name, where="result.taskId")
     except QavixError as error:
+        if budget is not None:
+            budget.failed()
         maybe = maybe_created(error)
         observer.create_failed(job, error, maybe)
         if maybe and not isinstance(error, AmbiguousCreate):
@@ -144,7 +150,31 @@ def create_task(client: BaseClient[Any], name: str, fields: Mapping[str, Any],
                                                    operation=name), True)
         raise
     observer.created(job, created.task_id)
+    _record_credits(observer, job, created)
+    if budget is not None:
+        budget.created(task_credits(created))
     return make(created.task_id, sent, job)
+
+
+def task_credits(created: Any) -> float | None:
+    """What a create answer says the task costs: its ``usage.credits_used``, else its
+    ``estimated_credits`` (None when the service says neither, as WebResult answers do)."""
+    extra = getattr(created, "extra", None) or {}
+    usage = extra.get("usage")
+    usage = usage if isinstance(usage, Mapping) else {}
+    for value in (usage.get("credits_used"), extra.get("estimatedCredits")):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    return None
+
+
+def _record_credits(observer: JobObserver, job: Job, created: Any) -> None:
+    from .ledger import LedgerObserver
+
+    credits = task_credits(created)
+    key = observer.job_key_of(job) if isinstance(observer, LedgerObserver) else None
+    if credits is not None and key is not None and isinstance(observer, LedgerObserver):
+        observer.ledger.set_credits(key, credits)
 
 
 def _ambiguous(observer: JobObserver, job: Job, error: QavixError) -> AmbiguousCreate:
