@@ -251,3 +251,14 @@ def test_the_key_never_shows_in_a_repr_a_log_or_an_error(sandbox, caplog):
         seen = [repr(client), repr(client.settings), repr(BearerAuth(key)), str(info.value),
                 repr(info.value), caplog.text, repr(client.wire)]
     assert all(key not in text for text in seen)
+
+
+def test_a_client_told_the_envelope_works_with_that_service_only(sandbox, envelope, voice_id,
+                                                                  tmp_path):
+    with make_client(sandbox, routes={"envelope": "v2"}) as client:
+        if envelope == "webresult":  # told v2, it does not take a WebResult for an answer
+            with pytest.raises(errors.MalformedResponse):
+                client.voices.list()
+            return
+        task = client.tts.create("Sent in snake_case.", voice_id)  # fields as snake_case
+        assert task.wait(timeout=30).status == TaskStatus.COMPLETED
