@@ -150,7 +150,7 @@ def test_max_credits_asks_before_a_batch_goes_over(sandbox, envelope, voice_id, 
     asked: list[str] = []
     with make_client(sandbox) as client:
         frame = client.tts.batch(["One.", "Two.", "Three."], voice_id, out_dir=tmp_path,
-                                 ledger=False, max_credits=15,
+                                 ledger=tmp_path / "book", max_credits=15,
                                  confirm=lambda q: asked.append(q) or False)
     if envelope == "webresult":  # no estimate: no limit
         assert asked == [] and frame.error.isna().all()
@@ -158,6 +158,7 @@ def test_max_credits_asks_before_a_batch_goes_over(sandbox, envelope, voice_id, 
     assert len(asked) == 1 and "30 credits" in asked[0]
     refused = frame[frame.error_type == "CreditLimitExceeded"]
     assert len(refused) == 2 and frame.task_id.notna().sum() == 1
+    assert (refused.ledger_state == "rejected").all()  # never sent: nothing may be charged
 
 
 # --- the doctor and the routes it suggests ----------------------------------------------------

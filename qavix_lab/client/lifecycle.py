@@ -46,6 +46,7 @@ from .protocol import build_body, call
 
 if TYPE_CHECKING:
     from .clients import BaseClient
+    from .credits import CreditBudget
 
 H = TypeVar("H")
 
@@ -128,11 +129,10 @@ def create_task(client: BaseClient[Any], name: str, fields: Mapping[str, Any],
         return make(known, None, job)
     budget = client.settings.budget
     if budget is not None:
-        yield from budget.admit()
+        yield from _admit(budget, observer, job)
     sent = time.monotonic()
     try:
-        created = yield from call(name, fields, client.retry_policy, options,
-                                     wire=client.wire)
+        created = yield from call(name, fields, client.retry_policy, options, wire=client.wire)
         if not isinstance(created, TaskId) or not created.task_id:
             raise MalformedResponse("the create answered without a taskId; the task may exist "
                                     "and be charged: look for it before creating it again",
@@ -146,6 +146,8 @@ def create_task(client: BaseClient[Any], name: str, fields: Mapping[str, Any],
             raise _ambiguous(observer, job, error) from error
         raise
     except BaseException:  # stopped (the stop button, a cancelled batch) with the create out
+        if budget is not None:
+            budget.failed()
         observer.create_failed(job, TransportError("stopped while the create was on its way",
                                                    operation=name), True)
         raise
@@ -154,6 +156,19 @@ def create_task(client: BaseClient[Any], name: str, fields: Mapping[str, Any],
     if budget is not None:
         budget.created(task_credits(created))
     return make(created.task_id, sent, job)
+
+
+def _admit(budget: CreditBudget, observer: JobObserver, job: Job) -> Plan[None]:
+    """Wait for the batch's credit budget; a create it stops was never sent."""
+    try:
+        yield from budget.admit()
+    except QavixError as error:
+        observer.create_failed(job, error, False)
+        raise
+    except BaseException:
+        observer.create_failed(job, TransportError("stopped before the create was sent",
+                                                   operation=job.operation), False)
+        raise
 
 
 def task_credits(created: Any) -> float | None:
