@@ -361,6 +361,82 @@ def demo(args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
+_ROUTES_HELP = ("a routes file (TOML or JSON) correcting paths, field names or the envelope "
+                "(default: $QAVIX_ROUTES, else the contract's)")
+
+
+def _routes(args: argparse.Namespace) -> Any:
+    from .spec.routes import ROUTES_ENV, load_routes
+
+    routes = load_routes(args.routes) if args.routes else load_routes()
+    origin = (f"--routes {args.routes}" if args.routes else
+              f"${ROUTES_ENV} = {routes.source}" if routes.source else
+              "the contract's defaults (no routes file)")
+    return routes, origin
+
+
+@command(
+    "config", "show the routes in force (paths, wire field names, envelope) and where they "
+    "came from",
+    arg("--routes", metavar="FILE", help=_ROUTES_HELP),
+)
+def config(args: argparse.Namespace, out: Output) -> int:
+    routes, origin = _routes(args)
+    rows = routes.rows()
+
+    def text() -> str:
+        width = max(len(r["route"]) for r in rows)
+        lines = [f"routes from: {origin}", f"envelope: {routes.envelope}", ""]
+        for r in rows:
+            mark = "*" if r["changed"] else " "
+            line = f"{mark} {r['route']:<{width}}  {r['method']:<4} {r['path']}"
+            if r["path"] != r["default"]:
+                line += f"   (contract: {r['default']})"
+            if r["fields"]:
+                line += f"   fields: {r['fields']}"
+            lines.append(line)
+        changes = routes.to_toml()
+        lines += ["", "* differs from the contract" if changes else
+                  "nothing differs from the contract"]
+        return "\n".join(lines)
+
+    out.result({"source": routes.source, "origin": origin, "envelope": routes.envelope,
+                "routes": rows, "changes": routes.changes()}, text)
+    return 0
+
+
+@command(
+    "doctor", "check a service with calls that cost nothing: DNS, TLS, the key, the envelope, "
+    "every path, the account endpoints, the clock and rate limits; suggests a routes file",
+    arg("--base-url", dest="doctor_url", metavar="URL",
+        help="the service to check (default: the global --base-url, QAVIX_BASE_URL, else the "
+             "running sandbox, else the Qavix service)"),
+    arg("--routes", metavar="FILE", help=_ROUTES_HELP),
+    arg("--timeout", type=float, default=10.0, help="seconds per request (default 10)"),
+)
+def doctor(args: argparse.Namespace, out: Output) -> int:
+    from .doctor import diagnose
+    from .spec import DEFAULT_BASE_URL
+
+    routes, origin = _routes(args)
+    url = args.doctor_url or args.base_url or os.environ.get("QAVIX_BASE_URL")
+    key = os.environ.get("QAVIX_API_KEY", "").strip()
+    if not key:
+        state = read_state()
+        if state is None:
+            raise ValidationError("no key: set QAVIX_API_KEY (or start 'qavix-lab sandbox' to "
+                                  "check the sandbox)", where="QAVIX_API_KEY")
+        if url and url.rstrip("/") != state.url.rstrip("/"):
+            raise ValidationError(f"--base-url {url} needs QAVIX_API_KEY (the sandbox's key "
+                                  f"is for {state.url})", where="--base-url")
+        Output.note(f"checking the sandbox at {state.url} (process {state.pid})")
+        url, key = state.url, state.api_key
+    report = diagnose(url or DEFAULT_BASE_URL, key, routes, timeout=args.timeout)
+    out.result({**report.to_json(), "routes_from": origin},
+               lambda: f"routes from: {origin}\n" + report.text())
+    return 0 if report.ok else 1
+
+
 # --- parser and entry point ---------------------------------------------------------------------
 class _Parser(argparse.ArgumentParser):
     """Usage errors are one line and exit status 1, like every other error."""

@@ -18,7 +18,7 @@ __all__ = [
     "QavixError", "APIError", "NotLoggedIn", "FeatureDisabled", "LimitReached", "NotFound",
     "ParameterRequired", "RateLimited", "SystemError_", "OperationFailed", "UnknownServiceError",
     "URLRejected", "TransportError", "ConnectError", "TimeoutError_", "MalformedResponse",
-    "GatewayError", "AmbiguousCreate",
+    "GatewayError", "AmbiguousCreate", "NoEndpoint", "CreditLimitExceeded",
     "ValidationError", "TaskError", "TaskFailed", "TaskViolation", "TaskDeleted", "WaitTimeout",
     "UnknownTaskStatus", "MediaError", "AudioError", "TranscriptFormatError", "UploadError",
     "LinkExpired", "error_for_code", "redact",
@@ -83,11 +83,22 @@ class QavixError(Exception):
         return f"{type(self).__name__}({str(self)!r})"
 
 
-# --- errors the service reports (WebResult.code != 0) -------------------------------------------
+class ValidationError(QavixError, ValueError):
+    """An argument was rejected: locally before anything was sent, or by the service
+    (:class:`ParameterRequired`, whose ``param`` names the field when the service says it)."""
+
+
+# --- errors the service reports (WebResult.code != 0, or v2 success: false) ---------------------
 class APIError(QavixError):
-    """The service answered with a non-zero WebResult code."""
+    """The service answered with an error: a non-zero WebResult code, or a v2 ``error`` whose
+    ``raw_code``/``error_type`` strings are kept as sent, and ``param`` the field it names."""
 
     hint = ""
+
+    def __init__(self, message: str, *, raw_code: str | None = None,
+                 error_type: str | None = None, param: str | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.raw_code, self.error_type, self.param = raw_code, error_type, param
 
     def __str__(self) -> str:
         text = super().__str__()
@@ -110,7 +121,7 @@ class NotFound(APIError):
     hint = _HINTS["NotFound"]
 
 
-class ParameterRequired(APIError):
+class ParameterRequired(APIError, ValidationError):
     hint = _HINTS["ParameterRequired"]
 
 
@@ -161,6 +172,16 @@ def error_for_code(code: int) -> type[APIError]:
     return _CODE_CLASSES.get(code, UnknownServiceError)
 
 
+class NoEndpoint(QavixError):
+    """The service has no endpoint at a configured path (404, 405 or code 4004 on it): the
+    routes need correcting (see ``qavix-lab doctor``)."""
+
+
+class CreditLimitExceeded(QavixError):
+    """A batch's estimated credits are above the ``max_credits`` the caller set, and nobody
+    confirmed going on (non-interactive use). Nothing more was created."""
+
+
 # --- errors on the way to the service ---------------------------------------------------------
 class TransportError(QavixError):
     """The request did not get a complete answer (connection refused, reset, timed out)."""
@@ -195,10 +216,6 @@ class MalformedResponse(QavixError):
 
 class GatewayError(MalformedResponse):
     """A 5xx answer that is not a WebResult (a gateway's HTML error page): retried for reads."""
-
-
-class ValidationError(QavixError, ValueError):
-    """An argument was rejected locally, before anything was sent."""
 
 
 class UploadError(QavixError):

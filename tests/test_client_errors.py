@@ -7,6 +7,7 @@ from support import make_client
 
 from qavix_lab import errors
 from qavix_lab.client import Client, RequestOptions
+from qavix_lab.spec.envelopes import v2_error_for
 
 
 @pytest.mark.parametrize(
@@ -19,12 +20,14 @@ from qavix_lab.client import Client, RequestOptions
         ("code429", errors.RateLimited, 429),
     ],
 )
-def test_service_codes_raise_their_class(sandbox, client, fault, cls, code):
+def test_service_codes_raise_their_class(sandbox, client, envelope, fault, cls, code):
     sandbox.faults.inject(fault, count=5, operation="tts.result")
     with pytest.raises(cls) as info:
         client.tts.result("8200000000000000003", options=RequestOptions(max_retries=0))
     err = info.value
-    assert (err.code, err.operation, err.http_status) == (code, "tts.result", 200)
+    # a WebResult error comes with HTTP 200; a v2 error with the status of its code string
+    status = 200 if envelope == "webresult" else v2_error_for(code)[1].http_status
+    assert (err.code, err.operation, err.http_status) == (code, "tts.result", status)
     assert isinstance(err, errors.APIError) and isinstance(err, errors.QavixError)
 
 

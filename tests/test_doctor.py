@@ -15,10 +15,10 @@ def _verdicts(report):
     return {c.check: c.verdict for c in report.checks}
 
 
-def test_a_healthy_service_is_ready(sandbox):
+def test_a_healthy_service_is_ready(sandbox, envelope):
     report = diagnose(sandbox.url, sandbox.api_key)
     verdicts = _verdicts(report)
-    assert report.ok and report.envelope == "webresult"
+    assert report.ok and report.envelope == envelope, report.text()
     assert verdicts["auth"] == "ok" and verdicts["envelope"] == "ok"
     assert all(verdicts[f"path {name}"] == "ok" for name in OPERATIONS)
     assert verdicts["clock"] == "ok"

@@ -19,12 +19,13 @@ import itertools
 import os
 import threading
 import time
-from collections.abc import Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import QavixError, TaskError, ValidationError
 from ..spec import operation
+from .credits import CreditBudget
 from .ledger import Job, Ledger, LedgerObserver, open_ledger
 from .lifecycle import JobObserver, NoObserver
 from .protocol import build_body
@@ -70,7 +71,8 @@ def _as_list(value: Any, what: str) -> list[Any]:
 
 def run_grid(settings: Settings, texts: Any, voices: Any, *, out_dir: str | Path | None,
              concurrency: int, timeout: float | None, progress_bar: bool, lang: str | None,
-             stop: threading.Event, ledger: LedgerChoice = None, fresh: bool = False
+             stop: threading.Event, ledger: LedgerChoice = None, fresh: bool = False,
+             max_credits: float | None = None, confirm: Callable[[str], bool] | None = None
              ) -> pd.DataFrame:
     """Every text with every voice, on a client made from ``settings``; see ``tts.batch``."""
     from .clients import AsyncClient
@@ -82,8 +84,10 @@ def run_grid(settings: Settings, texts: Any, voices: Any, *, out_dir: str | Path
     book = batch_ledger(settings, ledger)
     scope = settings.scope()
     observer: JobObserver = NoObserver() if book is None else LedgerObserver(book, scope=scope)
-    settings = dataclasses.replace(settings, observer=observer)
     grid = Grid(text_list, voice_ids, lang, book, fresh, scope)
+    budget = None if max_credits is None else CreditBudget(
+        max_credits, len(set(grid.pairs)), confirm=confirm, what="tts.batch")
+    settings = dataclasses.replace(settings, observer=observer, budget=budget)
 
     async def main() -> pd.DataFrame:
         async with AsyncClient(settings=settings) as client:

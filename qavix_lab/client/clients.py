@@ -19,17 +19,22 @@ import httpx
 
 from ..errors import QavixError, register_secret
 from ..spec import DEFAULT_BASE_URL
+from ..spec.routes import Routes, load_routes
+from .auth import BearerAuth
+from .credits import CreditBudget, UsageLog
 from .drivers import AsyncDriver, SyncDriver
 from .effects import Plan
 from .ledger import Ledger, LedgerObserver, open_ledger, service_scope
 from .lifecycle import JobObserver, NoObserver
 from .methods import Async, Bound, Mode, Sync, plan_method
 from .options import RequestOptions
-from .protocol import RetryPolicy, call
-from .resources import Files, Tasks, Tts, Video, Voices
+from .protocol import RetryPolicy, Wire, call
+from .resources import Account, Files, Tasks, Tts, Video, Voices
 from .waiting import PollSchedule, TaskDurations
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ..tables import CatalogCache
 
 T = TypeVar("T")
@@ -62,6 +67,13 @@ class Settings:
     observer: JobObserver
     durations: TaskDurations = field(default_factory=TaskDurations)
     catalog: CatalogCache | None = None
+    routes: Routes = field(default_factory=Routes)
+    auth: httpx.Auth | None = field(default=None, repr=False)  # None: BearerAuth(api_key)
+    usage: UsageLog = field(default_factory=UsageLog, repr=False)
+    budget: CreditBudget | None = None  # a batch's max_credits
+
+    def wire(self) -> Wire:
+        return Wire(self.routes, self.usage.record)
 
     def scope(self) -> str:
         """Which service and account this client's jobs belong to (for a ledger's job keys)."""
@@ -71,8 +83,8 @@ class Settings:
         return {
             "base_url": self.base_url,
             "timeout": self.timeout,
-            "headers": {"Authorization": f"Bearer {self.api_key}",
-                        "User-Agent": "qavix-lab/0.1"},
+            "auth": self.auth if self.auth is not None else BearerAuth(self.api_key),
+            "headers": {"User-Agent": "qavix-lab/0.1"},
             "follow_redirects": False,
         }
 
@@ -112,6 +124,8 @@ class BaseClient(Bound[Mode]):
         ledger: Ledger | str | os.PathLike[str] | bool | None = None,
         max_connections: int = 100,
         settings: Settings | None = None,
+        routes: Routes | str | os.PathLike[str] | Mapping[str, Any] | None = None,
+        auth: httpx.Auth | None = None,
     ) -> None:
         """``api_key`` (else ``QAVIX_API_KEY``), ``base_url`` (else ``QAVIX_BASE_URL``, else the
         service), ``timeout`` per request, ``max_retries`` of transient failures,
@@ -119,12 +133,21 @@ class BaseClient(Bound[Mode]):
         ``catalog_ttl`` seconds the voice catalog is cached, ``observer`` told about every task
         (a ledger), ``ledger`` to record every task-creating call in a :class:`Ledger` (a
         ledger, a path, or True for ``.qavix-ledger/`` here), ``max_connections`` to the API;
-        ``settings`` shares another client's."""
+        ``settings`` shares another client's; ``routes`` the paths, field names and envelope
+        to use (a :class:`~qavix_lab.spec.routes.Routes`, a TOML/JSON file, else
+        ``QAVIX_ROUTES``, else the contract's); ``auth`` an ``httpx.Auth`` that signs each
+        request (default :class:`~qavix_lab.client.auth.BearerAuth` of the key)."""
         self._client = self
         if ledger is not None and ledger is not False and observer is not None:
             raise QavixError("give either observer= or ledger=, not both")
         self.settings = settings or _settings(api_key, base_url, timeout, max_retries,
                                               poll_schedule, output_dir, catalog_ttl, observer)
+        if settings is None:
+            self.settings.routes = load_routes(routes)
+            self.settings.auth = auth
+        elif routes is not None or auth is not None:
+            raise QavixError("give routes= and auth= to the client that makes the settings")
+        self._wire = self.settings.wire()
         if ledger is not None and ledger is not False:
             self.settings.observer = LedgerObserver(open_ledger(ledger),
                                                     scope=self.settings.scope())
@@ -136,6 +159,7 @@ class BaseClient(Bound[Mode]):
         self.files: Files[Mode] = Files(self)
         self.video: Video[Mode] = Video(self)
         self.tasks: Tasks[Mode] = Tasks(self)
+        self.account: Account[Mode] = Account(self)
 
     # The settings, readable (and, for tests and notebooks, replaceable) on the client itself.
     @property
@@ -169,6 +193,26 @@ class BaseClient(Bound[Mode]):
     @property
     def catalog_ttl(self) -> float:
         return self.settings.catalog_ttl
+
+    @property
+    def routes(self) -> Routes:
+        """The paths, wire names and envelope in force (``qavix-lab config`` shows them)."""
+        return self.settings.routes
+
+    @property
+    def wire(self) -> Wire:
+        """The routes and the credit log every call of this client goes through."""
+        return self._wire
+
+    @property
+    def usage(self) -> pd.DataFrame:
+        """What each answer cost, newest last: operation, task_id, credits_used,
+        credits_remaining, time. Empty when the service reports no usage (WebResult)."""
+        return self.settings.usage.frame()
+
+    @property
+    def usage_log(self) -> UsageLog:
+        return self.settings.usage
 
     @property
     def observer(self) -> JobObserver:
@@ -209,7 +253,7 @@ class BaseClient(Bound[Mode]):
         >>> client.call("tasks.query", {"taskId": "123"})
         """
         result = yield from call(name, fields or {}, self.retry_policy,
-                                 options or RequestOptions(), raw=raw)
+                                 options or RequestOptions(), raw=raw, wire=self.wire)
         return result
 
     def _connect(self, limits: httpx.Limits, max_connections: int) -> None:

@@ -209,7 +209,8 @@ def fetch_file(client: BaseClient[Any], url: str, dest: str | os.PathLike[str],
     except LinkExpired:
         if not file_id:
             raise
-        link = yield from call("files.refresh", {"fileId": file_id}, client.retry_policy)
+        link = yield from call("files.refresh", {"fileId": file_id}, client.retry_policy,
+                               wire=client.wire)
         if refreshed is not None:
             refreshed(link)
         fresh: str = link.url

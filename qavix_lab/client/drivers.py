@@ -52,7 +52,8 @@ def transport_error(exc: httpx.HTTPError, operation: str | None = None, *,
 
 
 def _request(send: Send) -> dict[str, Any]:
-    kw: dict[str, Any] = {"json": send.body}
+    kw: dict[str, Any] = {"json": send.body} if send.method == "POST" else {
+        "params": dict(send.params or {})}
     if send.timeout is not None:
         kw["timeout"] = send.timeout
     if send.headers:
@@ -78,7 +79,8 @@ class SyncDriver:
         if isinstance(effect, Send):
             started = time.monotonic()
             try:
-                response = self.http.post(effect.path.lstrip("/"), **_request(effect))
+                response = self.http.request(effect.method, effect.path.lstrip("/"),
+                                                    **_request(effect))
             except httpx.HTTPError as exc:
                 raise transport_error(exc, effect.operation) from None
             log.debug("%s -> HTTP %d in %.3fs", effect.operation, response.status_code,
@@ -121,7 +123,8 @@ class AsyncDriver:
         if isinstance(effect, Send):
             try:
                 async with self._gate:
-                    response = await self.http.post(effect.path.lstrip("/"), **_request(effect))
+                    response = await self.http.request(effect.method, effect.path.lstrip("/"),
+                                                    **_request(effect))
             except httpx.HTTPError as exc:
                 raise transport_error(exc, effect.operation) from None
             log.debug("%s -> HTTP %d", effect.operation, response.status_code)

@@ -22,13 +22,18 @@ R = TypeVar("R")
 
 @dataclass(frozen=True)
 class Send:
-    """POST ``body`` as JSON to ``path`` (relative to the base URL); resumed with a RawResponse."""
+    """POST ``body`` as JSON to ``path`` (relative to the base URL); resumed with a RawResponse.
+
+    ``method="GET"`` sends ``params`` as the query string instead (the account endpoints).
+    """
 
     operation: str
     path: str
     body: dict[str, Any]
     timeout: float | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    method: str = "POST"
+    params: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)

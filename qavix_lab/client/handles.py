@@ -64,7 +64,7 @@ class TaskHandle(Bound[Mode], Generic[Mode, S]):
     def refresh(self) -> Plan[S]:
         """Query the task once and return its current state."""
         state: S = yield from call(self._query, {"taskId": self.id},
-                                   self._client.retry_policy)
+                                   self._client.retry_policy, wire=self._client.wire)
         self.last = state
         return state
 

@@ -47,6 +47,7 @@ from .protocol import build_body, send_body
 
 if TYPE_CHECKING:
     from .clients import BaseClient
+    from .credits import CreditBudget
 
 H = TypeVar("H")
 
@@ -132,25 +133,70 @@ def create_task(client: BaseClient[Any], name: str, fields: Mapping[str, Any],
     known = observer.before_create(job)
     if known is not None:
         return make(known, None, job)
+    budget = client.settings.budget
+    if budget is not None:
+        yield from _admit(budget, observer, job)
     sent = time.monotonic()
     try:
-        created = yield from send_body(op, request, client.retry_policy, options)
+        created = yield from send_body(op, request, client.retry_policy, options,
+                                       wire=client.wire)
         if not isinstance(created, TaskId) or not created.task_id:
             raise MalformedResponse("the create answered without a taskId; the task may exist "
                                     "and be charged: look for it before creating it again",
                                     operation=name, where="result.taskId")
     except QavixError as error:
+        if budget is not None:
+            budget.failed()
         maybe = maybe_created(error)
         observer.create_failed(job, error, maybe)
         if maybe and not isinstance(error, AmbiguousCreate):
             raise _ambiguous(observer, job, error) from error
         raise
     except BaseException:  # stopped (the stop button, a cancelled batch) with the create out
+        if budget is not None:
+            budget.failed()
         observer.create_failed(job, TransportError("stopped while the create was on its way",
                                                    operation=name), True)
         raise
     observer.created(job, created.task_id)
+    _record_credits(observer, job, created)
+    if budget is not None:
+        budget.created(task_credits(created))
     return make(created.task_id, sent, job)
+
+
+def _admit(budget: CreditBudget, observer: JobObserver, job: Job) -> Plan[None]:
+    """Wait for the batch's credit budget; a create it stops was never sent."""
+    try:
+        yield from budget.admit()
+    except QavixError as error:
+        observer.create_failed(job, error, False)
+        raise
+    except BaseException:
+        observer.create_failed(job, TransportError("stopped before the create was sent",
+                                                   operation=job.operation), False)
+        raise
+
+
+def task_credits(created: Any) -> float | None:
+    """What a create answer says the task costs: its ``usage.credits_used``, else its
+    ``estimated_credits`` (None when the service says neither, as WebResult answers do)."""
+    extra = getattr(created, "extra", None) or {}
+    usage = extra.get("usage")
+    usage = usage if isinstance(usage, Mapping) else {}
+    for value in (usage.get("credits_used"), extra.get("estimatedCredits")):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    return None
+
+
+def _record_credits(observer: JobObserver, job: Job, created: Any) -> None:
+    from .ledger import LedgerObserver
+
+    credits = task_credits(created)
+    key = observer.job_key_of(job) if isinstance(observer, LedgerObserver) else None
+    if credits is not None and key is not None and isinstance(observer, LedgerObserver):
+        observer.ledger.set_credits(key, credits)
 
 
 def _ambiguous(observer: JobObserver, job: Job, error: QavixError) -> AmbiguousCreate:

@@ -102,11 +102,11 @@ def upload_plan(client: BaseClient[Any], source: Source, *, file_name: str | Non
     md5 = yield from blocking(lambda stop: md5_of(readable))
     fields = {"fileName": name, "md5": md5, "fileSize": size}
     policy = client.retry_policy
-    privilege = yield from call("files.privilege", fields, policy)
+    privilege = yield from call("files.privilege", fields, policy, wire=client.wire)
     if not privilege.upload_complete:
         def renew() -> UploadTarget:  # called from an upload thread when credentials expire
             return UploadTarget.from_privilege(client._run_from_thread(
-                call("files.privilege", fields, policy, NO_OPTIONS)))
+                call("files.privilege", fields, policy, NO_OPTIONS, wire=client.wire)))
 
         callback, bar = progress_callback(progress, size, f"upload {name}")
         try:
@@ -116,6 +116,7 @@ def upload_plan(client: BaseClient[Any], source: Source, *, file_name: str | Non
         finally:
             if bar is not None:
                 bar.close()
-    link = yield from call("files.complete", {"fileId": privilege.file_id}, policy)
+    link = yield from call("files.complete", {"fileId": privilege.file_id}, policy,
+                                 wire=client.wire)
     return UploadedFile(link.file_id, link.url, link.expires_at, name, size, md5,
                         instant=bool(privilege.upload_complete))

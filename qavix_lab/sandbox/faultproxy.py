@@ -340,10 +340,14 @@ class FaultProxy:
             request = json.loads(body or b"{}")
         except ValueError:
             return None
-        result = answer.get("result") if isinstance(answer, dict) else None
-        if not isinstance(result, dict) or answer.get("code") != 0:
+        if not isinstance(answer, dict):
             return None
-        task_id = result.get("taskId", result.get("timbreId"))
+        ok = answer.get("code") == 0 or answer.get("success") is True  # WebResult or v2
+        result = answer.get("result", answer.get("data"))
+        if not isinstance(result, dict) or not ok:
+            return None
+        task_id = next((result[k] for k in ("taskId", "timbreId", "task_id", "timbre_id")
+                        if result.get(k) is not None), None)
         if task_id is None:
             return None
         canonical = json.dumps(request, sort_keys=True, separators=(",", ":"))

@@ -30,7 +30,7 @@ class Files(Resource[Mode]):
         privilege: UploadPrivilege = yield from call(
             "files.privilege", {"fileName": file_name, "md5": md5, "fileSize": file_size,
                                 "format": format, "source": source},
-            self._client.retry_policy, options or RequestOptions())
+            self._client.retry_policy, options or RequestOptions(), wire=self._client.wire)
         return privilege
 
     @plan_method
@@ -38,7 +38,8 @@ class Files(Resource[Mode]):
                  ) -> Plan[FileLink]:
         """Tell the service an upload is complete; returns the file's temporary URL."""
         link: FileLink = yield from call("files.complete", {"fileId": str(file_id)},
-                                         self._client.retry_policy, options or RequestOptions())
+                                         self._client.retry_policy, options or RequestOptions(),
+                                         wire=self._client.wire)
         return link
 
     @plan_method
@@ -46,7 +47,8 @@ class Files(Resource[Mode]):
                 ) -> Plan[FileLink]:
         """Re-issue the temporary download URL of a file."""
         link: FileLink = yield from call("files.refresh", {"fileId": str(file_id)},
-                                         self._client.retry_policy, options or RequestOptions())
+                                         self._client.retry_policy, options or RequestOptions(),
+                                         wire=self._client.wire)
         return link
 
     @plan_method

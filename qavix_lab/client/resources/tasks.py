@@ -20,7 +20,7 @@ class Tasks(Resource[Mode]):
         """The current state of a video task (``task query``)."""
         state: VideoTaskState = yield from call("tasks.query", {"taskId": task_id_text(task_id)},
                                                 self._client.retry_policy,
-                                                options or RequestOptions())
+                                                options or RequestOptions(), wire=self._client.wire)
         return state
 
     def handle(self, task_id: str | int) -> VideoTask[Mode]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +45,8 @@ class Tts(Resource[Mode]):
                ) -> Plan[TtsResult]:
         """The current state of a TTS task (``tts result``)."""
         state: TtsResult = yield from call("tts.result", {"taskId": task_id_text(task_id)},
-                                           self._client.retry_policy, options or RequestOptions())
+                                           self._client.retry_policy, options or RequestOptions(),
+                                           wire=self._client.wire)
         return state
 
     def task(self, task_id: str | int) -> TtsTask[Mode]:
@@ -69,7 +71,8 @@ class Tts(Resource[Mode]):
     def batch(self, texts: str | list[str] | Any, voices: VoiceLike | Any, *,
               out_dir: str | Path | None = None, concurrency: int = 8,
               timeout: float | None = 600, progress_bar: bool = False,
-              lang: str | None = None, ledger: LedgerChoice = None, fresh: bool = False
+              lang: str | None = None, ledger: LedgerChoice = None, fresh: bool = False,
+              max_credits: float | None = None, confirm: Callable[[str], bool] | None = None
               ) -> Plan[pd.DataFrame]:
         """Synthesize every text with every voice, concurrently; one DataFrame row per clip.
 
@@ -84,6 +87,12 @@ class Tts(Resource[Mode]):
         created, skips the files already verified and creates only what was never sent;
         ``fresh=True`` pays for a new take of every clip on purpose.
 
+        ``max_credits``: where the service estimates each create's credits
+        (``estimated_credits``), the first create goes alone and, when its estimate times the
+        number of clips is above ``max_credits``, ``confirm(question)`` (by default a question
+        on the terminal) decides; refused or non-interactive, the clips not yet created end
+        with :class:`~qavix_lab.errors.CreditLimitExceeded` in their row.
+
         >>> client.tts.batch("Hello there.", voices.head(3))
         """
         from ..batch import run_grid
@@ -91,5 +100,6 @@ class Tts(Resource[Mode]):
         settings = self._client.settings
         frame: pd.DataFrame = yield from blocking(lambda stop: run_grid(
             settings, texts, voices, out_dir=out_dir, concurrency=concurrency, timeout=timeout,
-            progress_bar=progress_bar, lang=lang, stop=stop, ledger=ledger, fresh=fresh))
+            progress_bar=progress_bar, lang=lang, stop=stop, ledger=ledger, fresh=fresh,
+            max_credits=max_credits, confirm=confirm))
         return frame

@@ -25,7 +25,7 @@ class Voices(Resource[Mode]):
     def list(self, *, options: RequestOptions | None = None) -> Plan[builtins.list[Voice]]:
         """All voices as ``Voice`` models (``[]`` when the service has none)."""
         voices: builtins.list[Voice] = yield from call("voices.list", {}, self._client.retry_policy,
-                                              options or RequestOptions())
+                                              options or RequestOptions(), wire=self._client.wire)
         return voices
 
     @plan_method
@@ -33,7 +33,7 @@ class Voices(Resource[Mode]):
                 ) -> Plan[builtins.list[dict[str, Any]]]:
         """The raw ``TimbreInfoDto`` dicts, as the service sent them."""
         records = yield from call("voices.list", {}, self._client.retry_policy,
-                                  options or RequestOptions(), raw=True)
+                                  options or RequestOptions(), raw=True, wire=self._client.wire)
         return builtins.list(records or [])
 
     @plan_method
@@ -72,5 +72,5 @@ class Voices(Resource[Mode]):
         Like a task create, it is never retried once it may have reached the service."""
         voice: ClonedVoice = yield from call(
             "voices.clone", {"audioUrl": audio_url, "name": name, "format": format},
-            self._client.retry_policy, options or RequestOptions())
+            self._client.retry_policy, options or RequestOptions(), wire=self._client.wire)
         return voice
