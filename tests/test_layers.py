@@ -18,8 +18,8 @@ LAYERS = {
     "audio": 1, "transcripts": 1, "tables": 1, "media": 1, "regions": 1,
     "client": 2,
     "widgets": 3,
-    "blind_test": 1,
-    "connection": 4, "demo": 4, "cli": 4, "__init__": 4, "__main__": 4,
+    "blind_test": 1, "corpus": 1, "samples": 1,
+    "connection": 4, "doctor": 4, "demo": 4, "cli": 4, "__init__": 4, "__main__": 4,
 }
 SANDBOX_MAY_USE = {"spec", "errors", "media", "sandbox"}
 
