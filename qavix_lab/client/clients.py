@@ -14,17 +14,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 
-from ..errors import QavixError, register_secret
+from ..errors import QavixError, ValidationError, redact_log_records, register_secret
 from ..spec import DEFAULT_BASE_URL
+from .answers import ACCEPT_ENCODING, MAX_RESPONSE_BYTES, deadline_transport
 from .drivers import AsyncDriver, SyncDriver
 from .effects import Plan
 from .ledger import Ledger, LedgerObserver, open_ledger, service_scope
 from .lifecycle import JobObserver, NoObserver
 from .methods import Async, Bound, Mode, Sync, plan_method
-from .options import RequestOptions
+from .options import RequestOptions, check_size
 from .protocol import RetryPolicy, call
 from .resources import Files, Tasks, Tts, Video, Voices
 from .waiting import PollSchedule, TaskDurations
@@ -67,12 +69,18 @@ class Settings:
         """Which service and account this client's jobs belong to (for a ledger's job keys)."""
         return service_scope(self.base_url, self.api_key)
 
+    @property
+    def origin(self) -> str:
+        """The service's ``scheme://host:port``: its own links pass the URL pre-check."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}".lower()
+
     def http_kwargs(self) -> dict[str, Any]:
         return {
             "base_url": self.base_url,
             "timeout": self.timeout,
             "headers": {"Authorization": f"Bearer {self.api_key}",
-                        "User-Agent": "qavix-lab/0.1"},
+                        "User-Agent": "qavix-lab/0.1", "Accept-Encoding": ACCEPT_ENCODING},
             "follow_redirects": False,
         }
 
@@ -82,15 +90,32 @@ def _settings(api_key: str | None, base_url: str | None, timeout: float | httpx.
               output_dir: str | Path | None, catalog_ttl: float,
               observer: JobObserver | None) -> Settings:
     key = api_key if api_key is not None else os.environ.get("QAVIX_API_KEY")
-    if not key or not key.strip():
+    if not isinstance(key, str) or not key.strip():
         raise QavixError("no API key: pass api_key=... or set QAVIX_API_KEY "
                          "(or call qavix_lab.connect() to use the embedded sandbox)")
-    register_secret(key)
     register_secret(key.strip())
+    register_secret(key)
+    check_key(key.strip())
     url = (base_url or os.environ.get("QAVIX_BASE_URL") or DEFAULT_BASE_URL).rstrip("/") + "/"
     out = Path(output_dir) if output_dir is not None else Path(tempfile.gettempdir()) / "qavix-lab"
     return Settings(key.strip(), url, timeout, RetryPolicy(max_retries=max_retries),
                     poll_schedule or PollSchedule(), out, catalog_ttl, observer or NoObserver())
+
+
+def check_key(key: str) -> None:
+    """Refuse a key that cannot be sent in a header, saying where it breaks but never what it is.
+
+    A key pasted with typographic quotes or a space inside would otherwise fail deep in httpx
+    with a ``UnicodeEncodeError`` whose repr holds the whole key.
+    """
+    for position, char in enumerate(key, 1):
+        if not "!" <= char <= "~":
+            kind = "a space" if char.isspace() else (
+                f"the non-ASCII character U+{ord(char):04X}" if not char.isascii()
+                else "a control character")
+            raise ValidationError(f"the API key has {kind} at position {position} of "
+                                  f"{len(key)}; an API key is plain ASCII: paste it again, "
+                                  "without quotes", where="api_key")
 
 
 class BaseClient(Bound[Mode]):
@@ -111,6 +136,7 @@ class BaseClient(Bound[Mode]):
         observer: JobObserver | None = None,
         ledger: Ledger | str | os.PathLike[str] | bool | None = None,
         max_connections: int = 100,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
         settings: Settings | None = None,
     ) -> None:
         """``api_key`` (else ``QAVIX_API_KEY``), ``base_url`` (else ``QAVIX_BASE_URL``, else the
@@ -118,9 +144,12 @@ class BaseClient(Bound[Mode]):
         ``poll_schedule`` of waits, ``output_dir`` for downloads without a destination,
         ``catalog_ttl`` seconds the voice catalog is cached, ``observer`` told about every task
         (a ledger), ``ledger`` to record every task-creating call in a :class:`Ledger` (a
-        ledger, a path, or True for ``.qavix-ledger/`` here), ``max_connections`` to the API;
-        ``settings`` shares another client's."""
+        ledger, a path, or True for ``.qavix-ledger/`` here), ``max_connections`` to the API,
+        ``max_response_bytes`` the largest API answer read (after decompression); ``settings``
+        shares another client's. ``timeout`` bounds each read and, as a whole-request deadline
+        (a number itself, else the longest part of an ``httpx.Timeout``), each API call."""
         self._client = self
+        redact_log_records()  # ours, httpx's and botocore's records lose their secrets
         if ledger is not None and ledger is not False and observer is not None:
             raise QavixError("give either observer= or ledger=, not both")
         self.settings = settings or _settings(api_key, base_url, timeout, max_retries,
@@ -128,6 +157,8 @@ class BaseClient(Bound[Mode]):
         if ledger is not None and ledger is not False:
             self.settings.observer = LedgerObserver(open_ledger(ledger),
                                                     scope=self.settings.scope())
+        check_size(max_response_bytes, "max_response_bytes")
+        self._max_response_bytes = max_response_bytes
         limits = httpx.Limits(max_connections=max_connections,
                               max_keepalive_connections=max_connections)
         self._connect(limits, max_connections)
@@ -209,7 +240,8 @@ class BaseClient(Bound[Mode]):
         >>> client.call("tasks.query", {"taskId": "123"})
         """
         result = yield from call(name, fields or {}, self.retry_policy,
-                                 options or RequestOptions(), raw=raw)
+                                 options or RequestOptions(), raw=raw,
+                                 own_origin=self.settings.origin)
         return result
 
     def _connect(self, limits: httpx.Limits, max_connections: int) -> None:
@@ -231,8 +263,9 @@ class Client(BaseClient[Sync]):
     """
 
     def _connect(self, limits: httpx.Limits, max_connections: int) -> None:
-        self._http = httpx.Client(limits=limits, **self.settings.http_kwargs())
-        self._driver = SyncDriver(self._http)
+        self._http = httpx.Client(transport=deadline_transport(limits),
+                                  **self.settings.http_kwargs())
+        self._driver = SyncDriver(self._http, self._max_response_bytes)
 
     def _run(self, plan: Plan[T]) -> T:
         return self._driver.run(plan)
@@ -257,7 +290,8 @@ class AsyncClient(BaseClient[Async]):
 
     def _connect(self, limits: httpx.Limits, max_connections: int) -> None:
         self._http = httpx.AsyncClient(limits=limits, **self.settings.http_kwargs())
-        self._driver = AsyncDriver(self._http, max_in_flight=max_connections)
+        self._driver = AsyncDriver(self._http, max_in_flight=max_connections,
+                                   max_response_bytes=self._max_response_bytes)
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def _run(self, plan: Plan[T]) -> T:

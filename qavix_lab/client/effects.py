@@ -29,6 +29,7 @@ class Send:
     body: dict[str, Any]
     timeout: float | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    max_bytes: int | None = None  # the answer's cap, else the driver's
 
 
 @dataclass(frozen=True)

@@ -120,7 +120,8 @@ def create_task(client: BaseClient[Any], name: str, fields: Mapping[str, Any],
     ``sent`` is the monotonic time the create went out (None when re-attached to a known task).
     """
     options = options or RequestOptions()
-    request = build_body(operation(name), fields, options.extra_body)
+    origin = client.settings.origin
+    request = build_body(operation(name), fields, options.extra_body, own_origin=origin)
     job = Job(name, request, options.idempotency_key or job_key(name, request))
     observer = client.observer
     known = observer.before_create(job)
@@ -128,7 +129,7 @@ def create_task(client: BaseClient[Any], name: str, fields: Mapping[str, Any],
         return make(known, None, job)
     sent = time.monotonic()
     try:
-        created = yield from call(name, fields, client.retry_policy, options)
+        created = yield from call(name, fields, client.retry_policy, options, own_origin=origin)
         if not isinstance(created, TaskId) or not created.task_id:
             raise MalformedResponse("the create answered without a taskId; the task may exist "
                                     "and be charged: look for it before creating it again",

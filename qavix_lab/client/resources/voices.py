@@ -72,5 +72,6 @@ class Voices(Resource[Mode]):
         Like a task create, it is never retried once it may have reached the service."""
         voice: ClonedVoice = yield from call(
             "voices.clone", {"audioUrl": audio_url, "name": name, "format": format},
-            self._client.retry_policy, options or RequestOptions())
+            self._client.retry_policy, options or RequestOptions(),
+            own_origin=self._client.settings.origin)
         return voice

@@ -1,0 +1,137 @@
+"""Hostile answers cost bounded memory and bounded time, and end in typed errors.
+
+Each case is a small loopback server from ``hostile.py``. Peak memory is measured in a child
+process (its own ``ru_maxrss``), so the test process's own allocations do not count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from hostile import (
+    DRIP_IN_BODY,
+    DRIP_IN_HEADERS,
+    HostileServer,
+    bomb_answer,
+    endless,
+    head,
+    send_all,
+)
+
+from qavix_lab.client import AsyncClient, Client, RequestOptions
+from qavix_lab.errors import MalformedResponse, TimeoutError_, TransportError
+
+KEY = "qvx-hostile-test-key-0001"
+CHILD = """
+import json, resource, sys
+from qavix_lab.client import Client
+from qavix_lab.errors import QavixError
+client = Client(sys.argv[2], base_url=sys.argv[1], max_retries=0, timeout=30)
+try:
+    client.voices.list()
+    outcome = "no error"
+except QavixError as error:
+    outcome = type(error).__name__ + ": " + str(error)
+print(json.dumps({"outcome": outcome,
+                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def call_in_child(url: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", CHILD, url, KEY], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+@pytest.mark.parametrize("answer", [
+    pytest.param(bomb_answer("gzip"), id="gzip bomb of 1 GiB"),
+    pytest.param(bomb_answer("deflate"), id="deflate bomb of 1 GiB"),
+    pytest.param(endless(), id="1 GiB body"),
+])
+def test_a_hostile_answer_is_refused_within_200_mib(answer):
+    with HostileServer(answer, lifetime=100) as server:
+        seen = call_in_child(server.url)
+    assert seen["outcome"].startswith("MalformedResponse"), seen
+    assert "larger than 16777216 bytes" in seen["outcome"], seen
+    assert seen["peak_mib"] < 200, seen
+
+
+def test_an_encoding_not_asked_for_is_refused_unread():
+    answer = send_all([head(Content_Type="application/json", Content_Encoding="br",
+                            Content_Length=4), b"\x0b\x02\x80\x00"])
+    with HostileServer(answer) as server, Client(KEY, base_url=server.url, max_retries=0) as c:
+        with pytest.raises(MalformedResponse, match="'br', which was not asked for") as caught:
+            c.voices.list()
+    assert caught.value.operation == "voices.list" and caught.value.where == "response body"
+
+
+@pytest.mark.parametrize(("body", "problem"), [
+    (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03not gzip at all", "corrupt"),
+    (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xab\x56", "cut short"),
+])
+def test_corrupt_compression_is_a_malformed_response(body, problem):
+    answer = send_all([head(Content_Type="application/json", Content_Encoding="gzip",
+                            Content_Length=len(body)), body])
+    with HostileServer(answer) as server, Client(KEY, base_url=server.url, max_retries=0) as c:
+        with pytest.raises(MalformedResponse, match=problem) as caught:
+            c.voices.list()
+    assert caught.value.operation == "voices.list"
+
+
+def test_the_size_cap_is_the_callers_to_set(sandbox):
+    with Client(sandbox.api_key, base_url=sandbox.url, max_retries=0) as client:
+        assert client.voices.list()  # the catalog fits the default cap
+        with pytest.raises(MalformedResponse, match="larger than 1000 bytes"):
+            client.voices.list(options=RequestOptions(max_response_bytes=1000))
+    with Client(sandbox.api_key, base_url=sandbox.url, max_retries=0,
+                max_response_bytes=2000) as client:
+        with pytest.raises(MalformedResponse, match="larger than 2000 bytes"):
+            client.voices.list()
+
+
+@pytest.mark.parametrize("answer", [DRIP_IN_HEADERS, DRIP_IN_BODY], ids=["headers", "body"])
+def test_a_drip_ends_at_the_deadline_sync(answer):
+    with HostileServer(answer, lifetime=60) as server, \
+            Client(KEY, base_url=server.url, max_retries=0, timeout=2) as client:
+        started = time.monotonic()
+        with pytest.raises(TimeoutError_, match="deadline of 2s"):
+            client.voices.list()
+        took = time.monotonic() - started
+    assert took < 20  # the server drips for 60 s; per-read timeouts alone would wait it out
+
+
+@pytest.mark.parametrize("answer", [DRIP_IN_HEADERS, DRIP_IN_BODY], ids=["headers", "body"])
+def test_a_drip_ends_at_the_deadline_async(answer):
+    async def main() -> float:
+        async with AsyncClient(KEY, base_url=server.url, max_retries=0) as client:
+            started = time.monotonic()
+            with pytest.raises(TimeoutError_, match="deadline of 2s"):
+                await client.voices.list(options=RequestOptions(timeout=2))
+            return time.monotonic() - started
+
+    with HostileServer(answer, lifetime=60) as server:
+        assert asyncio.run(main()) < 20
+
+
+def test_a_redirect_is_never_followed_by_the_api_client():
+    answer = send_all([head("302 Found", Location="/openapi/timbre/list", Content_Length=0)])
+    with HostileServer(answer) as server, Client(KEY, base_url=server.url, max_retries=0) as c:
+        with pytest.raises(MalformedResponse) as caught:
+            c.voices.list()
+    assert caught.value.http_status == 302 and server.requests == 1
+
+
+def test_a_redirect_loop_on_a_download_is_a_transport_error(tmp_path):
+    answer = send_all([head("302 Found", Location="/files/a.mp4", Content_Length=0)])
+    with HostileServer(answer) as server, Client(KEY, base_url=server.url) as client:
+        with pytest.raises(TransportError, match="TooManyRedirects") as caught:
+            client.files.download(f"{server.url}/files/a.mp4", tmp_path / "a.mp4")
+    assert caught.value.where == f"{server.url}/files/a.mp4"
+    assert not list(tmp_path.iterdir())
