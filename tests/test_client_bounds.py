@@ -25,7 +25,13 @@ from hostile import (
 )
 
 from qavix_lab.client import AsyncClient, Client, RequestOptions
-from qavix_lab.errors import MalformedResponse, TimeoutError_, TransportError
+from qavix_lab.errors import (
+    AmbiguousCreate,
+    MalformedResponse,
+    TimeoutError_,
+    TransportError,
+    ValidationError,
+)
 
 KEY = "qvx-hostile-test-key-0001"
 CHILD = """
@@ -135,3 +141,26 @@ def test_a_redirect_loop_on_a_download_is_a_transport_error(tmp_path):
             client.files.download(f"{server.url}/files/a.mp4", tmp_path / "a.mp4")
     assert caught.value.where == f"{server.url}/files/a.mp4"
     assert not list(tmp_path.iterdir())
+
+
+def test_a_clone_answered_with_an_empty_result_may_exist():
+    body = b'{"code":0,"result":{}}'
+    answer = send_all([head(Content_Type="application/json", Content_Length=len(body)), body])
+    with HostileServer(answer) as server, Client(KEY, base_url=server.url, max_retries=0) as c:
+        with pytest.raises(MalformedResponse, match="may exist") as caught:
+            c.voices.clone("https://cdn.example.com/a.mp3", "mine")
+        with pytest.raises(AmbiguousCreate, match="may exist"):
+            c.tts.create("hello", "123")
+    assert caught.value.where == "result.timbreId" and server.requests == 2
+
+
+@pytest.mark.parametrize("name", ["a\x00b.wav", "a\r\nb.wav", "../a.wav", " "])
+def test_a_bad_upload_name_is_refused_before_sending(client, name):
+    with pytest.raises(ValidationError, match="file name") as caught:
+        client.files.upload(b"RIFF" + bytes(100), file_name=name)
+    assert caught.value.where == "file_name"
+
+
+def test_a_nul_in_a_download_destination_is_a_validation_error(client, tmp_path):
+    with pytest.raises(ValidationError, match="NUL"):
+        client.files.download("http://127.0.0.1:9/files/a.mp4", f"{tmp_path}/a\x00.mp4")

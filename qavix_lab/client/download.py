@@ -87,6 +87,8 @@ def url_suffix(url: str, default: str = ".bin") -> str:
 
 def target_path(dest: str | os.PathLike[str], url: str) -> Path:
     """``dest`` itself, or inside the folder ``dest`` the URL's safe base name (checked)."""
+    if "\x00" in os.fspath(dest):
+        raise ValidationError("the destination path has a NUL character", where=repr(dest))
     target = Path(dest)
     if not target.is_dir():
         return target

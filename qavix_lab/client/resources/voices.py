@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 from typing import TYPE_CHECKING, Any
 
+from ...errors import MalformedResponse
 from ...spec import ClonedVoice, Voice
 from ..effects import Plan
 from ..methods import Mode, plan_method
@@ -74,4 +75,9 @@ class Voices(Resource[Mode]):
             "voices.clone", {"audioUrl": audio_url, "name": name, "format": format},
             self._client.retry_policy, options or RequestOptions(),
             own_origin=self._client.settings.origin)
+        if not voice.timbre_id:
+            raise MalformedResponse("the clone answered without a timbreId; the voice may exist "
+                                    "and be charged: look in client.voices.list() before "
+                                    "cloning again", operation="voices.clone",
+                                    where="result.timbreId")
         return voice
