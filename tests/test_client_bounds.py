@@ -164,3 +164,14 @@ def test_a_bad_upload_name_is_refused_before_sending(client, name):
 def test_a_nul_in_a_download_destination_is_a_validation_error(client, tmp_path):
     with pytest.raises(ValidationError, match="NUL"):
         client.files.download("http://127.0.0.1:9/files/a.mp4", f"{tmp_path}/a\x00.mp4")
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "soon"])
+def test_a_download_told_to_retry_after_nonsense_backs_off_and_retries(tmp_path, value):
+    from qavix_lab.client.download import save
+
+    answers = iter([head("429 Too Many Requests", Retry_After=value, Content_Length=0),
+                    head(Content_Type="audio/mpeg", Content_Length=4) + b"ID3\x03"])
+    with HostileServer(lambda conn: conn.sendall(next(answers))) as server:
+        saved = save(f"{server.url}/a.mp3", tmp_path)
+    assert saved.path.read_bytes() == b"ID3\x03" and server.requests == 2
