@@ -1,7 +1,7 @@
 """Hostile answers cost bounded memory and bounded time, and end in typed errors.
 
 Each case is a small loopback server from ``hostile.py``. Peak memory is measured in a child
-process (its own ``ru_maxrss``), so the test process's own allocations do not count.
+process (its own ``VmHWM``), so the test process's own allocations do not count.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from qavix_lab.errors import (
 
 KEY = "qvx-hostile-test-key-0001"
 CHILD = """
-import json, resource, sys
+import json, sys
 from qavix_lab.client import Client
 from qavix_lab.errors import QavixError
 client = Client(sys.argv[2], base_url=sys.argv[1], max_retries=0, timeout=30)
@@ -44,8 +44,10 @@ try:
     outcome = "no error"
 except QavixError as error:
     outcome = type(error).__name__ + ": " + str(error)
-print(json.dumps({"outcome": outcome,
-                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+# VmHWM, not ru_maxrss: the latter keeps the forked parent's size across exec
+peak = next(int(line.split()[1]) for line in open("/proc/self/status")
+            if line.startswith("VmHWM:"))
+print(json.dumps({"outcome": outcome, "peak_mib": peak / 1024}))
 """
 
 
