@@ -7,7 +7,9 @@ Messages never contain an API key: :func:`redact` scrubs any text before it land
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 from typing import Any
 
 from .spec.codes import SERVICE_CODES, URL_RULES
@@ -37,14 +39,70 @@ def register_secret(value: str | None) -> None:
         _registered_secrets.add(value)
 
 
+_URL = re.compile(r"(?i)\bhttps?://[^\s'\"<>]+")
+# A path segment that looks like a link token (URL-safe, long, letters and digits mixed)
+_TOKEN_SEGMENT = re.compile(r"(?<=/)(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[\w-]{20,}(?=[/?#]|$)",
+                            re.ASCII)
+
+
+def _redact_url(match: re.Match[str]) -> str:
+    """A URL with every query value and token-like path segment hidden (presigned links)."""
+    url, _, fragment = match.group().partition("#")
+    path, mark, query = url.partition("?")
+    path = _TOKEN_SEGMENT.sub("***", path)
+    if mark:
+        query = re.sub(r"=[^&;]*", "=***", query)
+    return path + mark + query + ("#" + fragment if fragment else "")
+
+
 def redact(text: str) -> str:
-    """Hide API keys, bearer tokens and credentials in ``text`` (for errors, logs and reprs)."""
-    for secret in _registered_secrets:
+    """Hide API keys, bearer tokens, credentials and link tokens in ``text`` (errors, logs, reprs).
+
+    >>> redact("GET https://cdn.example.com/f/Ab3dEf9hIjKlMn0pQrStUv/a.mp4?X-Amz-Signature=1")
+    'GET https://cdn.example.com/f/***/a.mp4?X-Amz-Signature=***'
+    """
+    for secret in sorted(_registered_secrets, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, "***")
     for pattern in _SECRET_PATTERNS:
         text = pattern.sub(lambda m: m.group(1) + "***", text)
-    return text
+    return _URL.sub(_redact_url, text)
+
+
+# Loggers whose records may carry secrets: ours, the HTTP stack's (URLs with link tokens) and
+# boto's (botocore at DEBUG logs the temporary access key, session token and signatures).
+REDACTED_LOGGERS = ("qavix_lab", "httpx", "httpcore", "botocore", "boto3", "urllib3", "s3transfer")
+_factory_lock = threading.Lock()
+_installed = False
+
+
+def redact_log_records() -> None:
+    """From now on, every log record of :data:`REDACTED_LOGGERS` (and their children) is
+    redacted when it is made, whatever handler or filter later sees it. Idempotent."""
+    global _installed
+    with _factory_lock:
+        if _installed:
+            return
+        make = logging.getLogRecordFactory()
+
+        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = make(*args, **kwargs)
+            if record.name.split(".", 1)[0] in REDACTED_LOGGERS:
+                _redact_record(record)
+            return record
+
+        logging.setLogRecordFactory(factory)
+        _installed = True
+
+
+def _redact_record(record: logging.LogRecord) -> None:
+    try:
+        message = record.getMessage()
+    except Exception:  # noqa: BLE001 - a record whose args do not fit its format
+        message = f"{record.msg!s} {record.args!r}"
+    record.msg, record.args = redact(message), ()
+    if record.exc_info and record.exc_info[0] is not None:
+        record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
 
 
 class QavixError(Exception):
@@ -63,7 +121,7 @@ class QavixError(Exception):
         self.code = code
         self.operation = operation
         self.http_status = http_status
-        self.where = where
+        self.where = where if where is None else redact(str(where))
         super().__init__(self.message)
 
     def __str__(self) -> str:
@@ -77,7 +135,7 @@ class QavixError(Exception):
             parts.append(f"(at {self.where})")
         if self.http_status is not None and self.http_status != 200:
             parts.append(f"(HTTP {self.http_status})")
-        return " ".join(parts)
+        return redact(" ".join(parts))  # fields set after __init__, secrets registered since
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self)!r})"

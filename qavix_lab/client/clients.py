@@ -14,12 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 
-from ..errors import QavixError, register_secret
+from ..errors import QavixError, ValidationError, redact_log_records, register_secret
 from ..spec import DEFAULT_BASE_URL
 from ..spec.routes import Routes, load_routes
+from .answers import ACCEPT_ENCODING, MAX_RESPONSE_BYTES, deadline_transport
 from .auth import BearerAuth
 from .credits import CreditBudget, UsageLog
 from .drivers import AsyncDriver, SyncDriver
@@ -27,7 +29,7 @@ from .effects import Plan
 from .ledger import Ledger, LedgerObserver, open_ledger, service_scope
 from .lifecycle import JobObserver, NoObserver
 from .methods import Async, Bound, Mode, Sync, plan_method
-from .options import RequestOptions
+from .options import RequestOptions, check_size
 from .protocol import RetryPolicy, Wire, call
 from .resources import Account, Files, Tasks, Tts, Video, Voices
 from .waiting import PollSchedule, TaskDurations
@@ -79,12 +81,18 @@ class Settings:
         """Which service and account this client's jobs belong to (for a ledger's job keys)."""
         return service_scope(self.base_url, self.api_key)
 
+    @property
+    def origin(self) -> str:
+        """The service's ``scheme://host:port``: its own links pass the URL pre-check."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}".lower()
+
     def http_kwargs(self) -> dict[str, Any]:
         return {
             "base_url": self.base_url,
             "timeout": self.timeout,
             "auth": self.auth if self.auth is not None else BearerAuth(self.api_key),
-            "headers": {"User-Agent": "qavix-lab/0.1"},
+            "headers": {"User-Agent": "qavix-lab/0.1", "Accept-Encoding": ACCEPT_ENCODING},
             "follow_redirects": False,
         }
 
@@ -94,15 +102,32 @@ def _settings(api_key: str | None, base_url: str | None, timeout: float | httpx.
               output_dir: str | Path | None, catalog_ttl: float,
               observer: JobObserver | None) -> Settings:
     key = api_key if api_key is not None else os.environ.get("QAVIX_API_KEY")
-    if not key or not key.strip():
+    if not isinstance(key, str) or not key.strip():
         raise QavixError("no API key: pass api_key=... or set QAVIX_API_KEY "
                          "(or call qavix_lab.connect() to use the embedded sandbox)")
-    register_secret(key)
     register_secret(key.strip())
+    register_secret(key)
+    check_key(key.strip())
     url = (base_url or os.environ.get("QAVIX_BASE_URL") or DEFAULT_BASE_URL).rstrip("/") + "/"
     out = Path(output_dir) if output_dir is not None else Path(tempfile.gettempdir()) / "qavix-lab"
     return Settings(key.strip(), url, timeout, RetryPolicy(max_retries=max_retries),
                     poll_schedule or PollSchedule(), out, catalog_ttl, observer or NoObserver())
+
+
+def check_key(key: str) -> None:
+    """Refuse a key that cannot be sent in a header, saying where it breaks but never what it is.
+
+    A key pasted with typographic quotes or a space inside would otherwise fail deep in httpx
+    with a ``UnicodeEncodeError`` whose repr holds the whole key.
+    """
+    for position, char in enumerate(key, 1):
+        if not "!" <= char <= "~":
+            kind = "a space" if char.isspace() else (
+                f"the non-ASCII character U+{ord(char):04X}" if not char.isascii()
+                else "a control character")
+            raise ValidationError(f"the API key has {kind} at position {position} of "
+                                  f"{len(key)}; an API key is plain ASCII: paste it again, "
+                                  "without quotes", where="api_key")
 
 
 class BaseClient(Bound[Mode]):
@@ -123,6 +148,7 @@ class BaseClient(Bound[Mode]):
         observer: JobObserver | None = None,
         ledger: Ledger | str | os.PathLike[str] | bool | None = None,
         max_connections: int = 100,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
         settings: Settings | None = None,
         routes: Routes | str | os.PathLike[str] | Mapping[str, Any] | None = None,
         auth: httpx.Auth | None = None,
@@ -132,12 +158,16 @@ class BaseClient(Bound[Mode]):
         ``poll_schedule`` of waits, ``output_dir`` for downloads without a destination,
         ``catalog_ttl`` seconds the voice catalog is cached, ``observer`` told about every task
         (a ledger), ``ledger`` to record every task-creating call in a :class:`Ledger` (a
-        ledger, a path, or True for ``.qavix-ledger/`` here), ``max_connections`` to the API;
-        ``settings`` shares another client's; ``routes`` the paths, field names and envelope
-        to use (a :class:`~qavix_lab.spec.routes.Routes`, a TOML/JSON file, else
-        ``QAVIX_ROUTES``, else the contract's); ``auth`` an ``httpx.Auth`` that signs each
-        request (default :class:`~qavix_lab.client.auth.BearerAuth` of the key)."""
+        ledger, a path, or True for ``.qavix-ledger/`` here), ``max_connections`` to the API,
+        ``max_response_bytes`` the largest API answer read (after decompression); ``settings``
+        shares another client's; ``routes`` the paths, field names and envelope to use (a
+        :class:`~qavix_lab.spec.routes.Routes`, a TOML/JSON file, else ``QAVIX_ROUTES``, else
+        the contract's); ``auth`` an ``httpx.Auth`` that signs each request (default
+        :class:`~qavix_lab.client.auth.BearerAuth` of the key). ``timeout`` bounds each read
+        and, as a whole-request deadline (a number itself, else the longest part of an
+        ``httpx.Timeout``), each API call."""
         self._client = self
+        redact_log_records()  # ours, httpx's and botocore's records lose their secrets
         if ledger is not None and ledger is not False and observer is not None:
             raise QavixError("give either observer= or ledger=, not both")
         self.settings = settings or _settings(api_key, base_url, timeout, max_retries,
@@ -151,6 +181,8 @@ class BaseClient(Bound[Mode]):
         if ledger is not None and ledger is not False:
             self.settings.observer = LedgerObserver(open_ledger(ledger),
                                                     scope=self.settings.scope())
+        check_size(max_response_bytes, "max_response_bytes")
+        self._max_response_bytes = max_response_bytes
         limits = httpx.Limits(max_connections=max_connections,
                               max_keepalive_connections=max_connections)
         self._connect(limits, max_connections)
@@ -253,7 +285,8 @@ class BaseClient(Bound[Mode]):
         >>> client.call("tasks.query", {"taskId": "123"})
         """
         result = yield from call(name, fields or {}, self.retry_policy,
-                                 options or RequestOptions(), raw=raw, wire=self.wire)
+                                 options or RequestOptions(), raw=raw, wire=self.wire,
+                                 own_origin=self.settings.origin)
         return result
 
     def _connect(self, limits: httpx.Limits, max_connections: int) -> None:
@@ -275,8 +308,9 @@ class Client(BaseClient[Sync]):
     """
 
     def _connect(self, limits: httpx.Limits, max_connections: int) -> None:
-        self._http = httpx.Client(limits=limits, **self.settings.http_kwargs())
-        self._driver = SyncDriver(self._http)
+        self._http = httpx.Client(transport=deadline_transport(limits),
+                                  **self.settings.http_kwargs())
+        self._driver = SyncDriver(self._http, self._max_response_bytes)
 
     def _run(self, plan: Plan[T]) -> T:
         return self._driver.run(plan)
@@ -301,7 +335,8 @@ class AsyncClient(BaseClient[Async]):
 
     def _connect(self, limits: httpx.Limits, max_connections: int) -> None:
         self._http = httpx.AsyncClient(limits=limits, **self.settings.http_kwargs())
-        self._driver = AsyncDriver(self._http, max_in_flight=max_connections)
+        self._driver = AsyncDriver(self._http, max_in_flight=max_connections,
+                                   max_response_bytes=self._max_response_bytes)
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def _run(self, plan: Plan[T]) -> T:

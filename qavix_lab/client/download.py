@@ -38,7 +38,7 @@ from ..errors import (
 from .bodycheck import HEAD_BYTES, check_head, check_length, total_length
 from .effects import Plan, blocking
 from .processes import process_alive
-from .protocol import call
+from .protocol import _retry_after, call
 
 if TYPE_CHECKING:
     import httpx
@@ -88,6 +88,8 @@ def url_suffix(url: str, default: str = ".bin") -> str:
 
 def target_path(dest: str | os.PathLike[str], url: str) -> Path:
     """``dest`` itself, or inside the folder ``dest`` the URL's safe base name (checked)."""
+    if "\x00" in os.fspath(dest):
+        raise ValidationError("the destination path has a NUL character", where=repr(dest))
     target = Path(dest)
     if not target.is_dir():
         return target
@@ -139,7 +141,7 @@ def save(url: str, dest: str | os.PathLike[str], *, http: httpx.Client | None = 
                         raise
                     attempt += 1
                     wait = error.retry_after if isinstance(error, RateLimited) else None
-                    delay = wait or _backoff(attempt)
+                    delay = wait if wait and wait > 0 else _backoff(attempt)
                     if stop is not None and stop.wait(min(delay, 30.0)):
                         raise QavixError("the download was stopped", where=str(target)) from None
                     if stop is None:
@@ -228,20 +230,11 @@ def _failure(response: httpx.Response, body: bytes, url: str) -> QavixError:
     if status in (403, 410) or (status == 400 and b"ExpiredToken" in body[:4096]):
         return LinkExpired("the download link has expired or was revoked; ask for a fresh one "
                            "(url refresh)", http_status=status, where=_public(url))
-    if status == 429:
-        wait = response.headers.get("retry-after", "")
+    if status == 429:  # Retry-After read as for the API: "nan", "inf" or a date are handled
         return RateLimited("the download was rate limited", code=429, http_status=status,
-                           where=_public(url), retry_after=float(wait) if _number(wait) else None)
+                           where=_public(url), retry_after=_retry_after(response.headers))
     kind = GatewayError if status >= 500 else QavixError
     return kind(f"the download failed with HTTP {status}", http_status=status, where=_public(url))
-
-
-def _number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 @contextmanager

@@ -1,7 +1,8 @@
 """The two drivers of plans: one over ``httpx.Client``, one over ``httpx.AsyncClient``.
 
 Both only perform effects; the loop that steps, throws into and closes a plan is
-:class:`~qavix_lab.client.effects.Stepper`, shared by both.
+:class:`~qavix_lab.client.effects.Stepper`, shared by both. Answers are streamed, capped and
+read under a whole-request deadline (see :mod:`.answers`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, TypeVar
 import httpx
 
 from ..errors import ConnectError, QavixError, TimeoutError_, TransportError
+from .answers import MAX_RESPONSE_BYTES, BodyReader, deadline_at, deadline_of, read_capped
 from .effects import (
     Blocking,
     Effect,
@@ -61,15 +63,26 @@ def _request(send: Send) -> dict[str, Any]:
     return kw
 
 
-def _raw(response: httpx.Response) -> RawResponse:
-    return RawResponse(response.status_code, response.headers, response.content)
+def _reader(effect: Send, response: httpx.Response, limit: int) -> BodyReader:
+    return BodyReader(response.headers.get("content-encoding", ""), effect.max_bytes or limit,
+                      effect.operation)
+
+
+def _late(effect: Send, seconds: float | None) -> TimeoutError_:
+    return TimeoutError_(f"no whole answer within the request's deadline of {seconds:g}s; the "
+                         "request may have been received", operation=effect.operation)
 
 
 class SyncDriver:
-    """Runs plans synchronously; never touches an event loop, so it works inside Jupyter."""
+    """Runs plans synchronously; never touches an event loop, so it works inside Jupyter.
 
-    def __init__(self, http: httpx.Client) -> None:
+    Give it an ``httpx.Client`` over :func:`~.answers.deadline_transport` for the deadline to
+    hold inside a read too (a drip in the headers); without, it is checked between chunks.
+    """
+
+    def __init__(self, http: httpx.Client, max_response_bytes: int = MAX_RESPONSE_BYTES) -> None:
         self.http = http
+        self.max_response_bytes = max_response_bytes
         self.sleep: Callable[[float], object] = time.sleep
 
     def run(self, plan: Plan[T]) -> T:
@@ -78,14 +91,27 @@ class SyncDriver:
     def perform(self, effect: Effect) -> EffectResult:
         if isinstance(effect, Send):
             started = time.monotonic()
+            seconds = deadline_of(effect.timeout or self.http.timeout)
+            deadline = None if seconds is None else started + seconds
             try:
-                response = self.http.request(effect.method, effect.path.lstrip("/"),
-                                                    **_request(effect))
+                with deadline_at(deadline):
+                    request = self.http.build_request(effect.method, effect.path.lstrip("/"),
+                                                      **_request(effect))
+                    response = self.http.send(request, stream=True)
+                    try:
+                        reader = _reader(effect, response, self.max_response_bytes)
+                        content = read_capped(response.iter_raw(), reader, deadline)
+                    finally:
+                        response.close()
+            except httpx.TimeoutException as exc:
+                if deadline is not None and time.monotonic() >= deadline - 0.01:
+                    raise _late(effect, seconds) from None
+                raise transport_error(exc, effect.operation) from None
             except httpx.HTTPError as exc:
                 raise transport_error(exc, effect.operation) from None
             log.debug("%s -> HTTP %d in %.3fs", effect.operation, response.status_code,
                       time.monotonic() - started)
-            return _raw(response)
+            return RawResponse(response.status_code, response.headers, content)
         if isinstance(effect, Sleep):
             self.sleep(effect.seconds)
             return None
@@ -104,8 +130,10 @@ class AsyncDriver:
     queue for every request, so letting thousands of polls queue inside it costs quadratic time.
     """
 
-    def __init__(self, http: httpx.AsyncClient, max_in_flight: int = 100) -> None:
+    def __init__(self, http: httpx.AsyncClient, max_in_flight: int = 100,
+                 max_response_bytes: int = MAX_RESPONSE_BYTES) -> None:
         self.http = http
+        self.max_response_bytes = max_response_bytes
         self.sleep: Callable[[float], Awaitable[object]] = asyncio.sleep
         self._gate = asyncio.Semaphore(max_in_flight)
 
@@ -121,18 +149,33 @@ class AsyncDriver:
 
     async def perform(self, effect: Effect) -> EffectResult:
         if isinstance(effect, Send):
-            try:
-                async with self._gate:
-                    response = await self.http.request(effect.method, effect.path.lstrip("/"),
-                                                    **_request(effect))
-            except httpx.HTTPError as exc:
-                raise transport_error(exc, effect.operation) from None
-            log.debug("%s -> HTTP %d", effect.operation, response.status_code)
-            return _raw(response)
+            async with self._gate:  # the deadline starts once the request may go
+                return await self._send(effect)
         if isinstance(effect, Sleep):
             await self.sleep(effect.seconds)
             return None
         return await run_in_thread(effect)
+
+    async def _send(self, effect: Send) -> RawResponse:
+        seconds = deadline_of(effect.timeout or self.http.timeout)
+        try:
+            async with asyncio.timeout(seconds):
+                request = self.http.build_request(effect.method, effect.path.lstrip("/"),
+                                                  **_request(effect))
+                response = await self.http.send(request, stream=True)
+                try:
+                    reader = _reader(effect, response, self.max_response_bytes)
+                    async for chunk in response.aiter_raw():
+                        reader.feed(chunk)
+                    content = reader.finish()
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            raise _late(effect, seconds) from None
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, effect.operation) from None
+        log.debug("%s -> HTTP %d", effect.operation, response.status_code)
+        return RawResponse(response.status_code, response.headers, content)
 
 
 async def run_in_thread(effect: Blocking) -> EffectResult:

@@ -34,6 +34,7 @@ class Send:
     headers: Mapping[str, str] = field(default_factory=dict)
     method: str = "POST"
     params: Mapping[str, str] | None = None
+    max_bytes: int | None = None  # the answer's cap, else the driver's
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,7 @@ def create_task(client: BaseClient[Any], name: str, fields: Mapping[str, Any],
     """
     options = options or RequestOptions()
     op = operation(name)
-    request = build_body(op, fields, options.extra_body)
+    request = build_body(op, fields, options.extra_body, own_origin=client.settings.origin)
     job = Job(name, request, options.idempotency_key)
     observer = client.observer
     known = observer.before_create(job)

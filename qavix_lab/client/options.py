@@ -19,6 +19,8 @@ class RequestOptions:
     - ``extra_body``: JSON fields the library does not know yet, sent unchanged (they win over
       the library's own);
     - ``extra_headers``: HTTP headers added to the request;
+    - ``max_response_bytes``: the largest answer accepted, after decompression (else the
+      client's, 16 MiB by default); a larger one is a ``MalformedResponse``;
     - ``idempotency_key``: the job's key for a task-creating call (sent as ``Idempotency-Key``,
       and the key under which a job observer such as a ledger records the job); by default the
       key is derived from the operation and its canonical request.
@@ -31,6 +33,7 @@ class RequestOptions:
     extra_body: Mapping[str, Any] = field(default_factory=dict)
     extra_headers: Mapping[str, str] = field(default_factory=dict)
     idempotency_key: str | None = None
+    max_response_bytes: int | None = None
 
     def __post_init__(self) -> None:
         if self.timeout is not None and not (isinstance(self.timeout, int | float)
@@ -41,12 +44,20 @@ class RequestOptions:
                 self.max_retries, int) or self.max_retries < 0):
             raise ValidationError(f"max_retries must be an integer >= 0, got {self.max_retries!r}",
                                   where="RequestOptions.max_retries")
+        if self.max_response_bytes is not None:
+            check_size(self.max_response_bytes, "RequestOptions.max_response_bytes")
 
     def headers(self) -> dict[str, str]:
         out = dict(self.extra_headers)
         if self.idempotency_key:
             out["Idempotency-Key"] = self.idempotency_key
         return out
+
+
+def check_size(value: object, where: str) -> None:
+    """Refuse a byte count that is not a positive integer."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValidationError(f"expected a number of bytes > 0, got {value!r}", where=where)
 
 
 NO_OPTIONS = RequestOptions()

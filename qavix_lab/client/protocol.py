@@ -27,6 +27,7 @@ from ..errors import (
     TransportError,
     UnknownServiceError,
     UnknownTaskStatus,
+    URLRejected,
     ValidationError,
     error_for_code,
 )
@@ -270,11 +271,13 @@ def parse_result(op: Operation, result: Any) -> Any:
 
 
 def build_body(op: Operation, fields: Mapping[str, Any],
-               extra_body: Mapping[str, Any] | None = None) -> dict[str, Any]:
+               extra_body: Mapping[str, Any] | None = None, *,
+               own_origin: str | None = None) -> dict[str, Any]:
     """Request JSON: known fields with ``None`` dropped, then ``extra_body`` passed unchanged.
 
     Every field the library itself sets must be a wire name of the operation's spec row: a typo
-    fails here, in the client's own tests, before anything is sent.
+    fails here, in the client's own tests, before anything is sent. So does a URL the service's
+    SSRF rules refuse (see :func:`check_urls`).
     """
     unknown = sorted(set(fields) - set(op.fields))
     if unknown:
@@ -283,6 +286,7 @@ def build_body(op: Operation, fields: Mapping[str, Any],
     body = {k: v for k, v in fields.items() if v is not None}
     if extra_body:
         body.update(extra_body)
+    check_urls(op, body, own_origin)
     return body
 
 
@@ -308,7 +312,7 @@ class Wire:
 
     def send(self, op: Operation, body: Mapping[str, Any], options: RequestOptions) -> Send:
         return Send(op.name, self.routes.path(op.name), self.body(op, body), options.timeout,
-                    options.headers())
+                    options.headers(), max_bytes=options.max_response_bytes)
 
     def decode(self, name: str, response: RawResponse, request: Mapping[str, Any]) -> Answer:
         answer = decode(name, response, self.routes.envelope)
@@ -320,18 +324,37 @@ class Wire:
 DEFAULT_WIRE = Wire()
 
 
+def check_urls(op: Operation, body: Mapping[str, Any], own_origin: str | None = None) -> None:
+    """Raise ``URLRejected`` with the service's own code for a URL field its rules refuse.
+
+    Offline (no DNS) and without the length rule, whose live limit is not published; links of
+    ``own_origin`` (the service's own storage, as the sandbox hands out) are accepted as the
+    service accepts them.
+    """
+    from ..spec.urls import check_url
+
+    for name in op.url_fields:
+        if name in body:
+            verdict = check_url(body[name], max_length=None,
+                                own_origins=[own_origin] if own_origin else ())
+            if verdict is not None:
+                raise URLRejected(f"{name}: {verdict}", code=verdict.code, operation=op.name,
+                                  where=name)
+
+
 def call(name: str, fields: Mapping[str, Any], policy: RetryPolicy,
          options: RequestOptions = NO_OPTIONS, *, raw: bool = False,
-         wire: Wire = DEFAULT_WIRE) -> Plan[Any]:
+         wire: Wire = DEFAULT_WIRE, own_origin: str | None = None) -> Plan[Any]:
     """Send one operation with retries; return its parsed result (the decoded JSON if ``raw``).
 
     A create is retried only when the request surely did not reach the service, in either
     envelope. ``wire`` gives the client's routes and takes each answer's credits; a result
-    model gets the answer's ``usage`` in its ``extra``.
+    model gets the answer's ``usage`` in its ``extra``. ``own_origin`` is the service's
+    ``scheme://host:port``, whose own links pass the URL pre-check.
     """
     op = operation(name)
-    return (yield from send_body(op, build_body(op, fields, options.extra_body), policy, options,
-                                 raw=raw, wire=wire))
+    body = build_body(op, fields, options.extra_body, own_origin=own_origin)
+    return (yield from send_body(op, body, policy, options, raw=raw, wire=wire))
 
 
 def send_body(op: Operation, body: dict[str, Any], policy: RetryPolicy,

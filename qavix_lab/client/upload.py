@@ -56,6 +56,8 @@ class UploadedFile:
 
 def describe_source(source: Source, file_name: str | None) -> tuple[str, int, Any]:
     """(name, size, the thing to read) of a path, bytes or binary file object."""
+    if file_name is not None:
+        check_file_name(file_name)
     if isinstance(source, bytes | bytearray):
         return file_name or "upload.bin", len(source), io.BytesIO(bytes(source))
     if isinstance(source, str | os.PathLike):
@@ -71,6 +73,16 @@ def describe_source(source: Source, file_name: str | None) -> tuple[str, int, An
         return name, size, source
     raise ValidationError(f"cannot upload a {type(source).__name__}; give a path, bytes or a "
                           "binary file object", where="upload")
+
+
+def check_file_name(name: str) -> None:
+    """Refuse a file name the service would store badly: empty, a path, a control character."""
+    bad = next((i for i, c in enumerate(name) if c in "/\\" or ord(c) < 32 or ord(c) == 127),
+               None)
+    if not name.strip() or bad is not None:
+        what = "is empty" if bad is None else f"has {name[bad]!r} at position {bad + 1}"
+        raise ValidationError(f"the file name {what}; give a plain name such as 'clip.mp4'",
+                              where="file_name")
 
 
 def progress_callback(progress: bool | Callable[[int], None] | None, total: int, label: str

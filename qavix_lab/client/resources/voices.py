@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 from typing import TYPE_CHECKING, Any
 
+from ...errors import MalformedResponse
 from ...spec import ClonedVoice, Voice
 from ..effects import Plan
 from ..methods import Mode, plan_method
@@ -72,5 +73,11 @@ class Voices(Resource[Mode]):
         Like a task create, it is never retried once it may have reached the service."""
         voice: ClonedVoice = yield from call(
             "voices.clone", {"audioUrl": audio_url, "name": name, "format": format},
-            self._client.retry_policy, options or RequestOptions(), wire=self._client.wire)
+            self._client.retry_policy, options or RequestOptions(), wire=self._client.wire,
+            own_origin=self._client.settings.origin)
+        if not voice.timbre_id:
+            raise MalformedResponse("the clone answered without a timbreId; the voice may exist "
+                                    "and be charged: look in client.voices.list() before "
+                                    "cloning again", operation="voices.clone",
+                                    where="result.timbreId")
         return voice
