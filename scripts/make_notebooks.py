@@ -437,9 +437,11 @@ ANALYZE_TRANSCRIPTS = [
         A video translation task returns what was said (`originalRtasrInfo`) and its
         translation (`destRtasrInfo`) as iFlytek transcripts. This notebook runs a task on the
         sample clip, turns both transcripts into **timelines** (sentences and words with times),
-        plots them, runs the **quality checks** a subtitler would make, writes **SRT/WebVTT**
-        subtitles and compares them with the task's own, and finally parses transcripts you
-        already have, in every shape iFlytek produces.
+        plots them, runs the **quality checks** a subtitler would make **in frames of the
+        video** (gaps, chaining, shot changes, reading speed) and the **dub's loudness**,
+        **fixes** what timing can fix, plays the dub with its timeline in the
+        **TimelinePlayer**, writes **SRT/WebVTT** subtitles, and finally parses transcripts in
+        every shape real iFlytek services produce, quirks included.
         """,
         """
         import json
@@ -449,17 +451,21 @@ ANALYZE_TRANSCRIPTS = [
 
         import qavix_lab
         from qavix_lab.connection import using_sandbox
+        from qavix_lab.media.scenes import shot_changes
         from qavix_lab.tables import tasks_frame
         from qavix_lab.transcripts import (
             compare_timing,
-            detect,
+            fix,
             from_task,
             parse,
             plot_qa,
+            profile_table,
             qa,
             qa_summary,
+            read_many,
             read_srt,
         )
+        from qavix_lab.widgets import TimelinePlayer
         """,
     ),
     md("## The task\n\nTranslate the sample clip from English to French and wait for it (a "
@@ -473,6 +479,11 @@ ANALYZE_TRANSCRIPTS = [
     md("The finished task as a DataFrame row: IDs as strings, the status code with its name; "
        "the transcripts stay raw here."),
     code("tasks_frame([state]).drop(columns=['original_rtasr_info', 'dest_rtasr_info']).T"),
+    md("The dubbed video, downloaded for the checks below:"),
+    code("""
+        dub = client.files.download(state.dest_file_tmp_url, OUT / "sample_fr.mp4")
+        dub
+        """),
     md("## Timelines\n\n"
        "`task.transcripts()` parses both transcripts: `source` holds the original sentences, "
        "each with its translation; `translated` holds the dub's sentences, timed on the new "
@@ -487,22 +498,93 @@ ANALYZE_TRANSCRIPTS = [
     code("source.words.head(12)"),
     md("Both on one time axis: each speaker's source lane with the translation just below it."),
     code("source.plot(other=translated);"),
-    md("The silences between sentences, longest first:"),
-    code('source.gaps().sort_values("duration", ascending=False)'),
-    md("## Quality checks\n\n"
+    md("## Quality checks, in frames\n\n"
        "`qa` measures every translated sentence (reading speed, line length and count, time on "
        "screen, gaps, how much longer the translation takes to say than the original...) and "
-       "lists what breaks the limits of a profile: the timeline's language's, else one chosen "
-       "by script (French gets the English limits; pass `profile=` to choose). The sandbox's "
-       "French runs long, so there is plenty to find."),
+       "lists what breaks the limits of a **profile**. Profiles are data: one row per language "
+       "and audience (adult, children, SDH), each with its source, the date it was checked and "
+       "how (`verified`: read on the publisher's page, only quoted by others, or not found)."),
+    code('profile_table()[["lang", "audience", "max_cps", "max_chars_per_line", "verified"]]'),
+    md("Timing is checked the way a professional subtitle checker does it: in **frames** of the "
+       "video (read from `video=`; or pass `fps=`). At least 2 frames between subtitles, gaps "
+       "under 12 frames closed to 2 (chaining), subtitles starting on the first frame of speech "
+       "and ending at most 12 frames after it, cues near a **shot change** snapped to it. With "
+       "`dub=`, the dub's **dialogue-gated loudness** and true peak are checked against the "
+       "profile's target (-27 LKFS +-2, at most -2 dBTP). French has no profile of its own, so "
+       "it gets the `default` one (pass `profile=` to choose); the sandbox's French runs long."),
     code("""
-        findings = qa(translated, source=source)
-        findings
+        findings = qa(translated, source=source, video=dub, dub=dub)
+        findings[["sentence", "check", "value", "limit", "unit", "severity", "message"]]
         """),
-    md("Findings per check and severity:"),
+    md("What the checks used: the profile, the frame rate read from the video, the shot "
+       "changes found in it (frames) and the dub's loudness measures. The dub sits inside the "
+       "dialogue target, so it has no loudness finding."),
+    code("""
+        print(f"profile {findings.attrs['profile']}, {findings.attrs['fps']:g} fps, "
+              f"shot changes at frames {findings.attrs['shot_changes']}")
+        findings.attrs["loudness"]
+        """),
+    md("Findings per check and severity, and as a picture (counts per check, and where in "
+       "time they fall):"),
     code("qa_summary(findings)"),
-    md("As a picture: counts per check, and where in time they fall."),
     code("plot_qa(findings)"),
+    md("### Shot changes\n\n"
+       "`shot_changes` finds cuts from ffmpeg's scene score (with the ffmpeg that ships with "
+       "qavix_lab). The sample clip is one continuous shot, so it finds none:"),
+    code("shot_changes(dub)"),
+    md("An editor's cut list works as well: pass the times (seconds) as `shot_changes=`. Here, "
+       "cuts 2 frames before sentence 2 starts and 1 frame after it ends: its in-time should "
+       "snap onto the first cut, and an out-time 1 frame before a cut is an error."),
+    code("""
+        cuts = [5.2, 6.92]
+        cut_findings = qa(translated, source=source, video=dub, shot_changes=cuts)
+        cut_findings[cut_findings["check"].astype(str).str.startswith("shot_change")][
+            ["sentence", "check", "value", "limit", "unit", "severity", "message"]]
+        """),
+    md("## Fix the timing\n\n"
+       "`fix(timeline, profile)` returns a corrected timeline and a table of what it changed: "
+       "it splits cues that are too long at a linguistic break, puts times on frames, chains "
+       "short gaps, snaps to shot changes and extends short cues where the gap allows. "
+       "The Chinese talk in `task_query.json` (a saved task answer, read with `from_task`) has "
+       "timing errors at 25 fps: gaps of a few frames and one of a single frame, a flicker."),
+    code("""
+        answer = json.loads((DATA / "transcripts" / "task_query.json").read_text(encoding="utf-8"))
+        talk_source, talk = from_task(answer)
+        talk_findings = qa(talk, "en", source=talk_source, fps=25)
+        talk_findings[["sentence", "check", "value", "limit", "unit", "severity", "message"]]
+        """),
+    code("""
+        fixed, changes = fix(talk, "en", fps=25)
+        changes
+        """),
+    md("QA again on the fixed timeline: the gap and chaining errors are gone. What is left is "
+       "text that is too long for its slot, which needs an editor, not a new time."),
+    code("""
+        after = qa(fixed, "en", source=talk_source, fps=25)
+        timing = ["gap", "chaining", "overlap", "duration", "shot_change_in", "shot_change_out",
+                  "sync_in", "sync_out"]
+        print("timing findings before:", talk_findings["check"].isin(timing).sum(),
+              " after:", after["check"].isin(timing).sum())
+        after[["sentence", "check", "value", "limit", "unit", "severity", "message"]]
+        """),
+    md("The same on the dub, against its video and the cut list above:"),
+    code("""
+        fixed_dub, dub_changes = fix(translated, video=dub, shot_changes=cuts)
+        dub_changes
+        """),
+    md("## Play the dub with its timeline\n\n"
+       "The **TimelinePlayer** plays the video with its sentences as lanes (one per speaker, "
+       "the original text above the translation) and the QA findings marked on them. **Click a "
+       "sentence** (or a finding in the list) to play it from its start to its end; the "
+       "playhead follows playback; click the widget, then **space** plays or pauses and "
+       "**left/right** go to the previous/next sentence. The video is streamed from the kernel, "
+       "not stored in the notebook; exported to HTML, the cell shows a still picture instead."),
+    code("""
+        player = TimelinePlayer(translated, dub, qa=findings)
+        player
+        """),
+    md("The same from Python: play sentence 2 (a row of `translated.sentences`)."),
+    code("player.play_sentence(2)"),
     md("## Subtitles\n\nThe translated timeline as SubRip, lines broken for French:"),
     code("print(translated.to_srt())"),
     md("Saved as SRT and WebVTT:"),
@@ -518,37 +600,63 @@ ANALYZE_TRANSCRIPTS = [
         """),
     md("## Transcripts you already have\n\n"
        "`parse` reads every iFlytek shape (real-time ASR messages, long-audio results, sentence "
-       "lists), as JSON text or decoded objects, and `detect` names the shape. The repository "
-       "has one file of each:"),
+       "lists), as JSON text or decoded objects, whatever the file's name. The repository "
+       "has one file of each; they reproduce the shapes and quirks of real rtasr and lfasr "
+       "output with values of our own (see `datasets/transcripts/README.md`):"),
     code("""
         shapes = []
         for path in sorted((DATA / "transcripts").glob("*.json")):
             if path.name == "task_query.json":
-                continue  # a whole task answer: see below
+                continue  # a whole task answer: read with from_task above
             text = path.read_text(encoding="utf-8")
             timeline = parse(text)
-            shapes.append({"file": path.name, "shape": detect(json.loads(text)),
-                           "sentences": len(timeline), "words": len(timeline.words),
-                           "speakers": len(timeline.speakers), "seconds": timeline.duration})
+            shapes.append({"file": path.name, "sentences": len(timeline),
+                           "words": len(timeline.words), "speakers": len(timeline.speakers),
+                           "seconds": timeline.duration})
         pd.DataFrame(shapes)
         """),
-    md("`task_query.json` is a saved task-query answer: a Chinese talk translated to English, "
-       "with two speakers. `from_task` takes the whole answer as it came:"),
+    md("**Long-audio (lfasr) results** carry two lattices: `lattice`, smoothed by the service "
+       "(fillers and repeats removed), and `lattice2`, the raw one. `parse` reads the smoothed "
+       "one; `raw=True` gives the raw one. Translations are matched on each sentence's `si` "
+       "(in real results `lattice2`'s `lid` is \"0\" everywhere). Sentence 2 shows the "
+       "difference: the raw lattice keeps the filler 嗯."),
     code("""
-        answer = json.loads((DATA / "transcripts" / "task_query.json").read_text(encoding="utf-8"))
-        talk_source, talk = from_task(answer)
-        talk.sentences[["start", "end", "speaker", "text", "source_text"]]
+        lfasr_text = (DATA / "transcripts" / "lfasr_result.json").read_text(encoding="utf-8")
+        smoothed, raw = parse(lfasr_text), parse(lfasr_text, raw=True)
+        pd.DataFrame({"smoothed": smoothed.sentences["text"], "raw": raw.sentences["text"],
+                      "translation": smoothed.sentences["translation"]})
         """),
-    md("The English lanes of both speakers (the Chinese lanes need a CJK font, which many "
-       "systems lack, so only the translation is drawn here):"),
+    md("The older long-audio **v1 answer** (`{\"ok\", \"err_no\", \"failed\", \"data\"}`, "
+       "`data` JSON text) is unwrapped, and texts are stripped (real results have sentences "
+       "that start with a space):"),
+    code("""
+        v1 = parse((DATA / "transcripts" / "lfasr_v1_answer.json").read_text(encoding="utf-8"))
+        v1.sentences[["start", "end", "speaker", "text"]]
+        """),
+    md("**Real-time ASR (rtasr)** sends a speaker (`rl`) on the word where it changes, so a "
+       "sentence can change speaker half-way (\"Morning!\" below is speaker 2's). Its word "
+       "confidences are a placeholder (always 0.00), so they come out missing (`<NA>`), not 0:"),
+    code("""
+        rtasr_text = (DATA / "transcripts" / "rtasr_word_speakers.json").read_text(encoding="utf-8")
+        rtasr = parse(rtasr_text)
+        rtasr.words[["sentence", "start", "end", "text", "speaker", "confidence"]].head(8)
+        """),
+    md("**Many files at once**: `read_many` parses a list or a glob of transcripts into one "
+       "DataFrame of sentences (or `level=\"words\"`), with a `file` column. It runs in "
+       "worker processes by default (or on a dask cluster); a handful of files is quicker in "
+       "this process (`engine=\"serial\"`). A file that does not parse stops it with a list "
+       "of every failure; `on_error=\"skip\"` keeps the rest (and warns)."),
+    code("""
+        files = [path for path in sorted((DATA / "transcripts").glob("*.json"))
+                 if path.name != "task_query.json"]
+        corpus = read_many(files, engine="serial")
+        names = corpus["file"].map(lambda file: Path(file).name).rename("file")
+        corpus.groupby(names, sort=False).agg(sentences=("text", "size"), seconds=("end", "max"))
+        """),
+    md("The English lanes of the Chinese talk from `task_query.json`, with its QA findings "
+       "(the Chinese lanes need a CJK font, which many systems lack, so only the translation "
+       "is drawn here):"),
     code("talk.plot();"),
-    md("This one has findings: a sentence that reads too fast and takes much longer to say "
-       "than the original, and a gap too short to notice."),
-    code("""
-        talk_findings = qa(talk, source=talk_source)
-        talk_findings[["sentence", "check", "severity", "message"]]
-        """),
-    md("Findings per check and where they fall:"),
     code("plot_qa(talk_findings)"),
 ]
 
