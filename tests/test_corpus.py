@@ -63,7 +63,6 @@ def test_processes_and_dask_give_the_serial_result(episodes):
     pattern = str(episodes / "**" / "*.json")
     serial = read_many(pattern, engine="serial")
     pd.testing.assert_frame_equal(read_many(pattern, engine="processes", workers=2), serial)
-    pytest.importorskip("distributed", reason="the corpus extra (dask[distributed]) is optional")
     pd.testing.assert_frame_equal(read_many(pattern, engine="dask", workers=2), serial)
 
 
