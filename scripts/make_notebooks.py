@@ -272,6 +272,27 @@ AB_COMPARE_TTS = [
         clips = client.tts.batch(LINE, candidates, out_dir=OUT / "batch")
         clips[["voice_id", "status", "audio_path", "error", "total_s"]]
         """),
+    md("## Never pay twice\n\n"
+       "Every batch is journaled in a ledger (`.qavix-ledger/` beside the notebook; "
+       "`ledger=False` turns it off). Running the same cell again, after a kernel restart or a "
+       "crash too, re-attaches to the tasks already created and keeps the files already "
+       "verified: only what was never sent is sent. `fresh=True` asks for a new take on "
+       "purpose."),
+    code("""
+        again = client.tts.batch(LINE, candidates, out_dir=OUT / "batch")
+        print("tasks created again:", int((~again["task_id"].isin(clips["task_id"])).sum()))
+        again[["voice_id", "task_id", "ledger_state", "audio_path"]]
+        """),
+    md("The ledger as a DataFrame: one row per job with its task ID, state, output file and "
+       "checksum, from this kernel and earlier ones. `TaskMonitor(ledger.handles(client))` "
+       "watches the tasks an earlier kernel left running."),
+    code("""
+        from qavix_lab.client import Ledger
+
+        ledger = client.ledger or Ledger()
+        ledger.frame()[["label", "state", "task_id", "output_path", "output_sha256"]].tail(
+            len(candidates))
+        """),
     md("Load the clips that succeeded, named after their voices:"),
     code("""
         names = candidates.set_index("voice_id")["name"]
