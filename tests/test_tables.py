@@ -253,6 +253,10 @@ def test_text_search_sees_edits_to_the_frame(records):
     df.loc[3, "name"] = records[3]["name"]
     df["remark"] = df["remark"].str.upper()
     assert list(filter_voices(df, text="zq")["voice_id"]) == [str(records[5]["id"])]
+    df.at[7, "name"] = "zQ"  # every way of writing a cell
+    df.iloc[8, df.columns.get_loc("remark")] = "zq"
+    assert list(filter_voices(df, text="zq", sort=None)["voice_id"]) == [
+        str(records[i]["id"]) for i in (5, 7, 8)]
 
 
 def test_a_misspelt_value_raises_with_the_known_ones(voices):

@@ -2,8 +2,8 @@
 
 Casefolding 100,000 strings costs more than searching them, so each frame's names and remarks
 are joined into one text a column, casefolded at once and kept (UTF-8) while the frame lives (a weak
-reference: it goes with the frame) and reused while the frame's names and remarks are equal to
-the ones it was folded from.
+reference: it goes with the frame) and reused while the frame's name and remark columns are the
+arrays it was folded from (pandas' copy-on-write gives an edited column a new array).
 
 >>> rows = np.arange(len(voices))
 >>> voices.iloc[rows[text_hits(voices, voices["name"], voices["remark"], rows, "warm")]]
@@ -11,10 +11,9 @@ the ones it was folded from.
 
 from __future__ import annotations
 
-import re
 import weakref
 from functools import partial
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -30,8 +29,10 @@ class _Joined(NamedTuple):
     def hits(self, needle: str) -> np.ndarray:
         """Which rows contain ``needle`` (casefolded, without ``_ROW_END``): every match lies
         inside one row, the first whose end comes after it."""
-        starts = np.fromiter((m.start() for m in re.finditer(re.escape(needle.encode()),
-                                                             self.text)), dtype=np.int64)
+        pattern = needle.encode()
+        # the text between matches, split in C: a match starts where the text before it ends
+        pieces = np.fromiter(map(len, self.text.split(pattern)), dtype=np.int64)
+        starts = np.cumsum(pieces[:-1]) + len(pattern) * np.arange(len(pieces) - 1)
         hit = np.zeros(len(self.ends), dtype=bool)
         hit[np.searchsorted(self.ends, starts)] = True
         return hit
@@ -39,8 +40,10 @@ class _Joined(NamedTuple):
 
 class _Folded(NamedTuple):
     frame: weakref.ref[pd.DataFrame]
-    names: Any  # copies of the columns' arrays, to notice edits made in place
-    remarks: Any
+    # the columns as they were folded: views that copy-on-write makes pandas replace in the frame
+    # at the first edit, so an edited column has another array
+    names: pd.Series
+    remarks: pd.Series
     joined: tuple[_Joined, _Joined] | None  # names, remarks (None: a value holds _ROW_END)
 
 
@@ -61,7 +64,9 @@ def _forget(key: int, frame: weakref.ref[pd.DataFrame]) -> None:
 def _joined(column: pd.Series) -> _Joined | None:
     """The column's values joined into one text and casefolded at once: far faster than one
     casefold a value (and an ASCII column, like most remarks, takes CPython's fast path)."""
-    text = _ROW_END.join([v if isinstance(v, str) else "" for v in column.to_numpy().tolist()])
+    values = column.fillna("").tolist() if isinstance(column.dtype, pd.StringDtype) else [
+        v if isinstance(v, str) else "" for v in column.to_numpy().tolist()]
+    text = _ROW_END.join(values)
     if _ROW_END in text and text.count(_ROW_END) >= len(column):
         return None
     folded = (text + _ROW_END).casefold().encode()
@@ -73,14 +78,13 @@ def _folded_rows(df: pd.DataFrame, names: pd.Series, remarks: pd.Series,
     """The frame's names and remarks casefolded, once per frame (and again after edits);
     ``None`` when a value holds the row separator (then the search goes value by value)."""
     kept = _FOLDED.get(id(df))
-    if (kept is not None and kept.frame() is df and kept.names.equals(names.array)
-            and kept.remarks.equals(remarks.array)):
+    if (kept is not None and kept.frame() is df and kept.names.array is names.array
+            and kept.remarks.array is remarks.array):
         return kept.joined
     name_text, remark_text = _joined(names), _joined(remarks)
     joined = None if name_text is None or remark_text is None else (name_text, remark_text)
     key = id(df)
-    _FOLDED[key] = _Folded(weakref.ref(df, partial(_forget, key)), names.array.copy(),
-                           remarks.array.copy(), joined)
+    _FOLDED[key] = _Folded(weakref.ref(df, partial(_forget, key)), names, remarks, joined)
     return joined
 
 
