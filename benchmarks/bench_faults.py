@@ -19,6 +19,7 @@ import argparse
 import hashlib
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -27,7 +28,7 @@ import time
 from pathlib import Path
 
 import httpx
-from _common import sandbox_process, table
+from _common import Goal, report_goals, sandbox_process, table
 
 from qavix_lab.client import Client
 from qavix_lab.client.ledger import Ledger
@@ -162,13 +163,26 @@ def kills(url: str, key: str, args: argparse.Namespace, work: Path) -> list[tupl
     ]
 
 
+def exact_goals(rows: list[tuple[str, str, str]], part: str) -> list[Goal]:
+    """A goal per row whose goal column names an exact count (``= 0``, ``= unknown jobs (3)``):
+    how far the count is from it, which must be 0."""
+    goals = []
+    for name, value, goal in rows:
+        expected = re.fullmatch(r"= (\d+)|= [^()]*\((\d+)\)", goal)
+        if expected and value.isdigit():
+            wanted = int(expected.group(1) or expected.group(2))
+            goals.append(Goal(f"{part}: {name.strip()} off by (want {wanted})",
+                              abs(int(value) - wanted), "<=", 0, ""))
+    return goals
+
+
 def _env() -> dict[str, str]:
     here = str(Path(__file__).resolve().parent.parent)
     return {**os.environ, "PYTHONPATH": os.pathsep.join(
         p for p in (os.environ.get("PYTHONPATH"), here) if p)}
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="200 jobs, 3 kills of 100 jobs")
     parser.add_argument("--jobs", type=int, default=500)
@@ -189,20 +203,24 @@ def main() -> None:
     if args.child:
         run_batch(args.base_url, args.key, args.jobs, args.ledger, args.out, args.concurrency,
                   max_retries=2, prefix=args.prefix)
-        return
+        return 0
     if args.quick:
         args.jobs, args.kills, args.kill_jobs = 200, 3, 100
     with tempfile.TemporaryDirectory(prefix="bench-faults-") as tmp, \
             sandbox_process("--tts-seconds", str(args.tts_seconds)) as (url, key):
         work = Path(tmp)
+        goals: list[Goal] = []
         if args.only in (None, "faults"):
             rows = faults(url, key, args, work)
             table(rows, f"TTS batch through a faulty network (TTS task = "
                         f"{args.tts_seconds:g} s, concurrency {args.concurrency})")
+            goals += exact_goals(rows, "faults")
         if args.only in (None, "kills"):
             rows = kills(url, key, args, work)
             table(rows, f"TTS batch killed {args.kills} times and run again")
+            goals += exact_goals(rows, "kills")
+    return report_goals(goals)
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

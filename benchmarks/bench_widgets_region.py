@@ -177,7 +177,10 @@ def main() -> int:
     parser.add_argument("--drags", type=int, default=50, help="drags to measure (default 50)")
     parser.add_argument("--moves", type=int, default=40,
                         help="pointer moves per drag, one per frame (default 40)")
+    parser.add_argument("--quick", action="store_true", help="20 drags")
     args = parser.parse_args()
+    if args.quick:
+        args.drags = 20
     harness = load_harness()
     from playwright.sync_api import sync_playwright
 
@@ -202,10 +205,11 @@ def main() -> int:
     print(f"{'floor: a bare rectangle moved':<38}{statistics.median(floor):8.1f}{p95(floor):8.1f}")
     print(f"{'RegionDrawer drag':<38}{statistics.median(rates):8.1f}{p95(rates):8.1f}"
           f"  ({p95(rates) / p95(floor):.2f}x the floor)")
-    met = p95(rates) >= GOAL_FPS
-    print(f"{'MET' if met else 'MISSED'}: RegionDrawer drag p95 {p95(rates):.1f} fps >= "
-          f"{GOAL_FPS:.0f} fps (the floor reached {p95(floor):.1f})")
-    return 0 if met else 1
+    print(f"the floor reached {p95(floor):.1f} fps (p95)")
+    from _common import Goal, report_goals
+
+    return report_goals([Goal(f"RegionDrawer drag on {SIZE[0]}x{SIZE[1]}, p95 frame rate",
+                              p95(rates), ">=", GOAL_FPS, " fps")])
 
 
 if __name__ == "__main__":

@@ -216,6 +216,25 @@ def test_category_matches_any_of_the_voice_categories(voices, records):
         records, lambda r: 1 in r["categoryList"])
 
 
+@settings(max_examples=40, deadline=None)
+@given(lists=st.lists(st.lists(st.sampled_from([1, 2, 6, 62, 63, 200]), max_size=3),
+                      min_size=6, max_size=6),
+       wanted=st.lists(st.sampled_from([1, 2, 6, 62, 63, 200]), min_size=1, max_size=2))
+def test_category_filter_matches_a_plain_python_check_after_edits(records, lists, wanted):
+    rows = [dict(r, categoryList=codes, categoryStrList=[f"c{c}" for c in codes])
+            for r, codes in zip(records, lists, strict=False)]
+    df = voices_frame(rows)
+
+    def expected() -> list[str]:
+        return [v for v, codes in zip(df["voice_id"], df["category_list"], strict=True)
+                if set(codes) & set(wanted)]
+
+    assert list(filter_voices(df, category=wanted, sort=None)["voice_id"]) == expected()
+    df.at[0, "category_list"] = list(wanted)  # an edit after the first filter is seen
+    df.iloc[1, df.columns.get_loc("category_list")] = []
+    assert list(filter_voices(df, category=wanted, sort=None)["voice_id"]) == expected()
+
+
 def test_text_searches_name_and_remark_ignoring_case(voices, records):
     assert ids(filter_voices(voices, text="EMMA")) == ids_where(
         records, lambda r: "emma" in r["name"].lower())
@@ -223,12 +242,12 @@ def test_text_searches_name_and_remark_ignoring_case(voices, records):
         records, lambda r: "audiobooks" in (r["remark"] or "").lower())
 
 
-# letters whose casefold differs from lower() or changes the length, and the byte the search
-# puts between a row's name and remark
-TRICKY_TEXT = st.text(alphabet="aAsSßẞΣσςİi\u0307ﬁ\x00 ", max_size=6)
+# letters whose casefold differs from lower() or changes the length, and the bytes the search
+# puts between a row's name and remark and between rows (it joins every row into one text)
+TRICKY_TEXT = st.text(alphabet="aAsSßẞΣσςİi\u0307ﬁ\x00\x01 ", max_size=6)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(names=st.lists(TRICKY_TEXT, min_size=6, max_size=6),
        remarks=st.lists(st.none() | TRICKY_TEXT, min_size=6, max_size=6),
        needles=st.lists(TRICKY_TEXT.filter(bool), min_size=1, max_size=3))
@@ -253,6 +272,10 @@ def test_text_search_sees_edits_to_the_frame(records):
     df.loc[3, "name"] = records[3]["name"]
     df["remark"] = df["remark"].str.upper()
     assert list(filter_voices(df, text="zq")["voice_id"]) == [str(records[5]["id"])]
+    df.at[7, "name"] = "zQ"  # every way of writing a cell
+    df.iloc[8, df.columns.get_loc("remark")] = "zq"
+    assert list(filter_voices(df, text="zq", sort=None)["voice_id"]) == [
+        str(records[i]["id"]) for i in (5, 7, 8)]
 
 
 def test_a_misspelt_value_raises_with_the_known_ones(voices):

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import weakref
 from collections.abc import Mapping
+from functools import partial
 from itertools import chain
 from typing import Any
 
@@ -63,9 +65,50 @@ def _column_for(df: pd.DataFrame, column: str, purpose: str) -> pd.Series:
     return df[column]
 
 
+# by id(frame): (a weak reference to the frame, its category column as a view, each row's codes
+# as bits); copy-on-write gives an edited column new memory, which the check below notices
+_CATEGORY_BITS: dict[int, tuple[weakref.ref[pd.DataFrame], pd.Series, np.ndarray | None]] = {}
+
+
+def _same_memory(a: pd.Series, b: pd.Series) -> bool:
+    x, y = a.to_numpy(), b.to_numpy()
+    return (x.__array_interface__["data"] == y.__array_interface__["data"]
+            and x.shape == y.shape and x.strides == y.strides)
+
+
+def _category_bits(df: pd.DataFrame, column: pd.Series) -> np.ndarray | None:
+    """Each row's category codes as bits of one int64 (``None`` if a code is not in 0..62),
+    built once per frame and column."""
+    kept = _CATEGORY_BITS.get(id(df))
+    if kept is not None and kept[0]() is df and _same_memory(kept[1], column):
+        return kept[2]
+    lists = column.to_numpy()
+    flat: list[Any] = (list(chain.from_iterable(lists)) if set(map(type, lists)) <= {list}
+                       else [None])
+    bits = None
+    if all(_is_int(type(c)) and 0 <= c < 63 for c in set(flat)):
+        rows = np.repeat(np.arange(len(lists)), np.fromiter(map(len, lists), dtype=np.int64,
+                                                            count=len(lists)))
+        bits = np.zeros(len(lists), dtype=np.int64)
+        np.bitwise_or.at(bits, rows, np.left_shift(1, np.array(flat, dtype=np.int64)))
+    key = id(df)
+    _CATEGORY_BITS[key] = (weakref.ref(df, partial(_forget_bits, key)), column, bits)
+    return bits
+
+
+def _forget_bits(key: int, frame: weakref.ref[pd.DataFrame]) -> None:
+    if key in _CATEGORY_BITS and _CATEGORY_BITS[key][0] is frame:
+        del _CATEGORY_BITS[key]
+
+
 def _category_hits(df: pd.DataFrame, rows: np.ndarray, codes: set[Any]) -> np.ndarray:
     """Which of ``rows`` have any of the category ``codes``."""
-    lists = _column_for(df, "category_list", "category=...").to_numpy()[rows]
+    column = _column_for(df, "category_list", "category=...")
+    bits = _category_bits(df, column)
+    if bits is not None and all(_is_int(type(c)) and 0 <= c < 63 for c in codes):
+        wanted = sum(1 << int(c) for c in codes)
+        return (bits[rows] & wanted) != 0
+    lists = column.to_numpy()[rows]
     return ~np.fromiter(map(codes.isdisjoint, lists), dtype=bool, count=len(rows))
 
 
