@@ -124,7 +124,7 @@ def test_hostile_url_maps_to_url_rejected_in_the_client(client):
     with pytest.raises(URLRejected) as info:
         client.video.translate("http://localhost/x.mp4", "en", "fr")
     assert info.value.code == 10024 and info.value.reason == "URL_HOST_BLOCKED"
-    assert info.value.http_status == 400
+    assert info.value.http_status is None  # refused offline by the same rules, nothing sent
 
 
 def test_allow_list_rejects_other_hosts_but_never_unblocks_private_ones():

@@ -16,7 +16,10 @@ from qavix_lab.errors import TranscriptFormatError
 from qavix_lab.transcripts import Timeline, TranscriptWarning, detect, parse
 
 DATA = Path(__file__).resolve().parents[1] / "datasets" / "transcripts"
-REAL = Path(__file__).resolve().parents[1].parent.parent / "shared" / "transcripts-real"
+# shared/ lies beside the checkout (CI, /work/main) or beside the folder of worktrees
+REAL = next((root / "shared" / "transcripts-real" for root in Path(__file__).resolve().parents[2:4]
+             if (root / "shared" / "transcripts-real").is_dir()),
+            Path(__file__).resolve().parents[2] / "shared" / "transcripts-real")
 
 
 def load(name: str):
