@@ -284,14 +284,22 @@ AB_COMPARE_TTS = [
         again[["voice_id", "task_id", "ledger_state", "audio_path"]]
         """),
     md("The ledger as a DataFrame: one row per job with its task ID, state, output file and "
-       "checksum, from this kernel and earlier ones. `TaskMonitor(ledger.handles(client))` "
-       "watches the tasks an earlier kernel left running."),
+       "checksum, from this kernel and earlier ones."),
     code("""
         from qavix_lab.client import Ledger
 
         ledger = client.ledger or Ledger()
         ledger.frame()[["label", "state", "task_id", "output_path", "output_sha256"]].tail(
             len(candidates))
+        """),
+    md("The same ledger in a `TaskMonitor`: one row per job, also those of an earlier kernel "
+       "or of a batch running in another process, re-read every second. A job never sent shows "
+       "as `planned`; a create whose answer was lost shows as `unknown`, with what to do; a task "
+       "whose kernel died is polled through `client`."),
+    code("""
+        from qavix_lab.widgets import TaskMonitor
+
+        TaskMonitor(ledger=ledger, client=client)
         """),
     md("Load the clips that succeeded, named after their voices:"),
     code("""

@@ -146,3 +146,99 @@ def test_a_ledger_gives_task_handles_for_a_monitor(client, voice_id, book, tmp_p
     assert [h.label for h in handles] == [f"{voice_id} · {text}" for text in TEXTS[:2]]
     rows = TaskBoard(handles).poll()
     assert [row.status for row in rows] == ["completed", "completed"]
+
+
+def _dead_owner() -> str:
+    """The owner string of a process that has ended (as a killed kernel leaves behind)."""
+    import socket
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return f"{socket.gethostname()}:{proc.pid}"
+
+
+def _orphan(book, job_key: str) -> None:
+    """Make a job look as if the kernel that sent it had been killed."""
+    with book._write() as db:
+        db.execute("UPDATE jobs SET owner = ? WHERE job_key = ?", (_dead_owner(), job_key))
+
+
+def test_a_board_follows_a_ledger_with_jobs_no_handle_could_show(sandbox, voice_id, book,
+                                                                   tmp_path):
+    from qavix_lab.client.monitoring import TaskBoard
+
+    with make_client(sandbox, ledger=book) as earlier:
+        earlier.tts.batch(TEXTS[:1], voice_id, out_dir=tmp_path / "out")
+        orphan = earlier.tts.create(TEXTS[1], voice_id).id
+    planned = book.plan("tts.create", {"text": "never sent", "voiceId": voice_id},
+                        label="never sent")
+    lost = book.plan("tts.create", {"text": "lost", "voiceId": voice_id}, label="lost")
+    book.claim(lost.job_key)
+    book.unknown(lost.job_key, "ReadError after the request went out")
+    _orphan(book, book.find_task(orphan).job_key)
+
+    board = TaskBoard(ledger=book.path)  # as a new kernel would: a path, no client
+    rows = {row.job_key: row for row in board.rows}
+    assert len(rows) == 4 and board.done  # nothing will change without a re-run
+    states = [row.status for row in board.rows]
+    assert states[0] == "verified" and states[2:] == ["planned", "unknown"]
+    saved = rows[book.jobs(states=["verified"])[0].job_key]
+    assert saved.output_path and saved.output_path.endswith(".mp3") and saved.progress == 100
+    assert "may have reached the service and been charged" in rows[lost.job_key].error
+    assert "ReadError" in rows[lost.job_key].error and rows[lost.job_key].task_id == ""
+    assert rows[planned.job_key].elapsed_s == 0.0
+    stopped = board.rows[1]
+    assert stopped.task_id == orphan and "run the same batch again" in stopped.error
+    frame = board.frame()
+    assert list(frame["job_key"]) == [row.job_key for row in board.rows]
+    assert frame["output_path"].notna().sum() == 1
+
+
+def test_with_a_client_the_board_polls_tasks_a_dead_kernel_left(sandbox, voice_id, book):
+    from qavix_lab.client.monitoring import TaskBoard
+
+    with make_client(sandbox, ledger=book) as earlier:
+        orphan = earlier.tts.create(TEXTS[2], voice_id).id
+    _orphan(book, book.find_task(orphan).job_key)
+    with make_client(sandbox) as client:
+        board = TaskBoard(ledger=book, client=client, interval=0.5)
+        assert not board.done  # a live task is there to watch
+        board.watch().wait(30)
+    row = board.rows[0]
+    assert row.task_id == orphan and row.status == "completed" and row.ended
+    assert row.output_url and row.job_key == book.find_task(orphan).job_key
+    assert board.done
+
+
+def test_a_board_on_a_ledger_shows_jobs_a_running_batch_adds(sandbox, client, voice_id, book,
+                                                              tmp_path):
+    from qavix_lab.client.monitoring import TaskBoard
+
+    board = TaskBoard(ledger=book)
+    assert board.rows == [] and board.done
+    client.tts.batch(TEXTS, voice_id, out_dir=tmp_path / "out", ledger=book)
+    rows = board.poll()
+    assert [row.status for row in rows] == ["verified"] * 3
+    assert [row.label for row in rows] == [f"{voice_id} · {text}" for text in TEXTS]
+
+
+def test_a_ledger_path_that_names_nothing_is_refused(tmp_path):
+    from qavix_lab.client.monitoring import TaskBoard
+    from qavix_lab.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="no ledger at"):
+        TaskBoard(ledger=tmp_path / "typo")
+    assert not (tmp_path / "typo").exists()  # a typo does not leave an empty ledger behind
+
+
+def test_one_catalog_row_is_one_voice_and_a_column_of_ids_is_many(client, voice_id, tmp_path):
+    import pandas as pd
+
+    row = client.voices.frame().set_index("voice_id", drop=False).loc[voice_id]
+    one = client.tts.batch(TEXTS[:1], row, out_dir=tmp_path / "a", ledger=False)
+    assert list(one["voice_id"]) == [voice_id] and one["error"].isna().all()
+    ids = pd.Series([voice_id, voice_id])
+    two = client.tts.batch(TEXTS[:1], ids, out_dir=tmp_path / "b", ledger=False)
+    assert len(two) == 2

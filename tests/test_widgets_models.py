@@ -263,6 +263,34 @@ def test_the_static_view_is_the_monitors_table(client, english):
     assert all(t.id in page for t in tasks)
 
 
+
+def test_the_monitor_shows_a_ledger_from_an_earlier_kernel(sandbox, english, tmp_path):
+    """Issue 11: a batch the kernel died in, shown again: what was saved, never sent, lost."""
+    from qavix_lab.client.ledger import Ledger
+
+    book = Ledger(tmp_path / "ledger")
+    voice = english.iloc[0]
+    with make_client(sandbox, ledger=book) as earlier:
+        earlier.tts.batch(["Saved before the crash."], voice, out_dir=tmp_path / "out")
+    book.plan("tts.create", {"text": "never sent"}, label="never sent")
+    lost = book.plan("tts.create", {"text": "lost"}, label="lost answer")
+    book.claim(lost.job_key)
+    book.unknown(lost.job_key, "ReadError after sending")
+    monitor = TaskMonitor(ledger=book.path)  # a new kernel: only the ledger's path
+    assert monitor.wait(5) and monitor.done
+    saved, planned, unknown = monitor._lines
+    assert "saved to " in saved.status.value and ".mp3" in saved.status.value
+    assert saved.bar.value == 100 and saved.bar.bar_style == "success"
+    assert planned.status.value == "planned, not sent yet" and planned.bar.value == 0
+    assert unknown.bar.bar_style == "warning"
+    assert "unknown: the create may have reached the service and been charged" in (
+        unknown.status.value)
+    assert "lost answer" in unknown.name.value
+    page = monitor.to_html()
+    assert page.count("<tr>") == 4 and "never sent" in page and "saved to" in page
+    assert monitor.results["status"].tolist() == ["verified", "planned", "unknown"]
+    book.close()
+
 # --- VoiceBrowser -----------------------------------------------------------------------------
 class GridPage:
     """What the grid's JavaScript sees: the messages the browser sends it, and its requests."""

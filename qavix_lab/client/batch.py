@@ -19,7 +19,7 @@ import itertools
 import os
 import threading
 import time
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -57,9 +57,16 @@ def run_blocking(coro: Coroutine[Any, Any, T], stop: threading.Event | None = No
             raise
 
 
+VOICE_KEYS = ("voice_id", "id", "timbreId")  # the fields that name a voice in a record
+
+
 def _as_list(value: Any, what: str) -> list[Any]:
     if isinstance(value, str) or not isinstance(value, Iterable):
         items = [value]
+    elif what == "voices" and (isinstance(value, Mapping) or (
+            hasattr(value, "to_frame") and any(k in getattr(value, "index", ())
+                                               for k in VOICE_KEYS))):
+        items = [value]  # one voice: a record, or one row of a catalog (not a Series of IDs)
     elif hasattr(value, "iterrows"):  # a catalog DataFrame: one voice per row
         items = [row for _, row in value.iterrows()]
     else:

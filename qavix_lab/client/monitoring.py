@@ -7,19 +7,29 @@ once every task has ended. A failing poll shows in its row; it never escapes the
 
 >>> board = TaskBoard([client.tts.create("Hello", voice) for voice in voices]).watch()
 >>> board.wait(); board.frame()
+
+A board can also follow a :class:`~qavix_lab.client.ledger.Ledger` (``ledger=``): one row per
+job recorded there, from this kernel, an earlier one or another process, re-read every round. A job
+never sent, or whose create may have landed (``unknown``), shows what the ledger knows; a task
+created by a process that has since died is polled through ``client`` when one is given.
+
+>>> TaskBoard(ledger=client.ledger, client=client).watch()
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..errors import ValidationError
 from ..spec.models import TaskStatus
+from .ledger import Job, Ledger, _owner_alive
 from .lifecycle import STATUS_NAMES as _STATUSES
 from .lifecycle import classify, failure_reason, time_left
 
@@ -31,6 +41,8 @@ log = logging.getLogger("qavix_lab")
 MIN_INTERVAL = 0.5  # seconds between polling rounds: at most two updates a second
 MAX_POLL_ERRORS = 3  # consecutive failed polls before a task is given up on
 STATUS_NAMES = ["pending", *_STATUSES, "error"]
+# the states of a ledger job that no poll of a task can change any more
+LEDGER_FINAL = ("verified", "downloaded", "failed", "rejected", "unknown")
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,8 @@ class TaskRow:
     output_url: str | None
     error: str | None
     ended: bool
+    job_key: str | None = None  # the ledger's key, for rows that come from a ledger
+    output_path: str | None = None  # the file the ledger recorded for the job
 
     @property
     def process(self) -> int:
@@ -113,15 +127,120 @@ class _Watched:
         )
 
 
+class _Journaled:
+    """One job of a followed ledger: its row is what the ledger recorded, or, for a task created
+    by a process that has died, what polling that task shows (when the board has a client)."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        self.live: _Watched | None = None
+
+    def update(self, job: Job, client: Any, clock: Callable[[], float]) -> None:
+        self.job = job
+        if (self.live is None and client is not None and job.task_id is not None
+                and job.state == "created" and not _owner_alive(job.owner)):
+            handle = _handle_for(client, job)
+            if handle is not None:
+                now = clock()
+                # started when the ledger saw the task arrive, on the board's own clock
+                handle.created = now - max(0.0, time.time() - (job.task_at or time.time()))
+                self.live = _Watched(handle, job.label or job.job_key, now)
+
+    @property
+    def idle(self) -> bool:
+        """Nothing will change this row unless someone runs the job again."""
+        job = self.job
+        if job.state in LEDGER_FINAL:
+            return True
+        if job.state == "planned":
+            return True  # planned rows have no owner: a live batch claims them one by one
+        return not _owner_alive(job.owner)
+
+    @property
+    def ended_at(self) -> float | None:
+        if self.live is not None:
+            return self.live.ended_at
+        return 0.0 if self.idle else None
+
+    def catch_up(self, now: float) -> None:
+        if self.live is not None:
+            self.live.catch_up(now)
+
+    def row(self, now: float) -> TaskRow:
+        job = self.job
+        if self.live is not None:
+            live = self.live.row(now)
+            return TaskRow(**{**live.__dict__, "job_key": job.job_key,
+                              "output_path": job.output_path})
+        wall = time.time()
+        start = job.sent_at or job.planned_at
+        final = job.state in LEDGER_FINAL or job.state == "completed"
+        end = (job.finished_at or job.updated_at) if final else wall
+        progress = 100 if job.state in ("completed", "downloaded", "verified") else (
+            int(job.progress or 0))
+        name: str = job.state
+        if job.state == "created":  # recorded by a live process (or one that died): as polled
+            name = "pending" if job.status is None else classify(job.status).name
+        return TaskRow(
+            task_id=job.task_id or "", kind=job.operation, label=job.label or job.job_key,
+            status=name, progress=progress,
+            elapsed_s=0.0 if job.state == "planned" else max(0.0, end - start),
+            eta_s=None, output_url=None, error=_ledger_note(job), ended=self.ended_at is not None,
+            job_key=job.job_key, output_path=job.output_path)
+
+
+def _ledger_note(job: Job) -> str | None:
+    """What a user needs to know about a ledger row that a status alone does not say."""
+    if job.state == "unknown":
+        return ("the create may have reached the service and been charged, but no task ID came "
+                f"back{': ' + job.error if job.error else ''}; Ledger.reconcile() it once the "
+                "service shows its ID")
+    if job.state == "created" and not _owner_alive(job.owner):
+        return "created by a run that has stopped: run the same batch again to collect it"
+    if job.state == "completed":
+        return "completed, not downloaded yet: run the same batch again to download it"
+    if job.state == "sending" and not _owner_alive(job.owner):
+        return ("its sender stopped before an answer came: the create may have reached the "
+                "service")
+    return job.error
+
+
+def _handle_for(client: Any, job: Job) -> Any:
+    """A task handle on ``client`` for a ledger job (None for operations without tasks)."""
+    if job.operation.startswith("tts."):
+        return client.tts.task(job.task_id)
+    if job.operation.startswith("video."):
+        return client.tasks.handle(job.task_id)
+    return None
+
+
+def _open_ledger(ledger: Ledger | str | os.PathLike[str]) -> Ledger:
+    """The ledger to follow; a path must name one that exists (a typo is not a new, empty one)."""
+    if isinstance(ledger, Ledger):
+        return ledger
+    if isinstance(ledger, str | os.PathLike):
+        path = Path(ledger)
+        file = path if path.suffix in (".sqlite", ".sqlite3", ".db") else path / "ledger.sqlite"
+        if not file.is_file():
+            raise ValidationError(f"no ledger at {file}", where="TaskBoard(ledger=...)")
+        return Ledger(file, announce=False)
+    raise ValidationError(f"ledger= takes a Ledger or the path of one, not {ledger!r}",
+                          where="TaskBoard(ledger=...)")
+
+
 class TaskBoard:
     """Rows of task progress, polled on demand or from a background thread.
 
     ``interval`` is the time between polling rounds (at least :data:`MIN_INTERVAL`); ``clock``
     (monotonic seconds, as task handles record their creation) is injectable for tests.
+    ``ledger`` (a :class:`~qavix_lab.client.ledger.Ledger` or its path) adds one row per job it
+    records, re-read every round; ``client`` polls the tasks of jobs whose process has died.
     """
 
     def __init__(self, tasks: Any = (), *, interval: float = 1.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 ledger: Ledger | str | os.PathLike[str] | None = None,
+                 client: Any = None) -> None:
         if isinstance(interval, bool) or not isinstance(interval, int | float) or interval <= 0:
             raise ValidationError(f"interval must be a number of seconds > 0, got {interval!r}",
                                   where="TaskBoard(interval=...)")
@@ -131,8 +250,12 @@ class TaskBoard:
         self._watched: list[_Watched] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.ledger = None if ledger is None else _open_ledger(ledger)
+        self._client = client
+        self._journal: dict[str, _Journaled] = {}
         for task in _as_tasks(tasks):
             self.add(task)
+        self._read_ledger()
 
     def __repr__(self) -> str:
         rows = self.rows
@@ -150,29 +273,53 @@ class TaskBoard:
 
     @property
     def rows(self) -> list[TaskRow]:
-        """Every task as last seen, in the order they were added."""
+        """Every task as last seen, in the order they were added, then the ledger's jobs."""
         with self._lock:
             now = self._caught_up()
-            return [w.row(now) for w in self._watched]
+            return [w.row(now) for w in self._watched] + [j.row(now) for j in
+                                                          self._journal.values()]
 
     @property
     def done(self) -> bool:
-        """True when every task has ended (completed, failed, ..., or given up on)."""
+        """True when every task has ended (completed, failed, ..., or given up on), and every
+        ledger job is final or waits for someone to run it again."""
         with self._lock:
             self._caught_up()
-            return all(w.ended_at is not None for w in self._watched)
+            return (all(w.ended_at is not None for w in self._watched)
+                    and all(j.ended_at is not None for j in self._journal.values()))
 
     def _caught_up(self) -> float:
         """Bring every row up to its handle's last state (under the lock); returns now."""
         now = self._clock()
         for watched in self._watched:
             watched.catch_up(now)
+        for journaled in self._journal.values():
+            journaled.catch_up(now)
         return now
 
+    def _read_ledger(self) -> None:
+        """Take every job's latest record from the followed ledger (new jobs get new rows)."""
+        if self.ledger is None:
+            return
+        try:
+            jobs = self.ledger.jobs()
+        except Exception as exc:  # a locked or broken ledger file shows; it never stops polling
+            log.warning("TaskBoard: cannot read the ledger %s: %s", self.ledger.path, exc)
+            return
+        with self._lock:
+            for job in jobs:
+                journaled = self._journal.get(job.job_key)
+                if journaled is None:
+                    journaled = self._journal[job.job_key] = _Journaled(job)
+                journaled.update(job, self._client, self._clock)
+
     def poll(self) -> list[TaskRow]:
-        """Query every task that has not ended, once; returns the rows."""
+        """Query every task that has not ended, once (and re-read the ledger); returns the rows."""
+        self._read_ledger()
         with self._lock:
             pending = [w for w in self._watched if w.ended_at is None]
+            pending += [j.live for j in self._journal.values()
+                        if j.live is not None and j.live.ended_at is None]
         for watched in pending:
             try:
                 state = watched.task.refresh()
@@ -203,6 +350,7 @@ class TaskBoard:
                               dtype="float64"),
             "output_url": text("output_url"), "error": text("error"),
             "ended": pd.array([r.ended for r in rows], dtype="bool"),
+            "job_key": text("job_key"), "output_path": text("output_path"),
         })
 
     # -- the background thread ---------------------------------------------------------------
@@ -247,7 +395,8 @@ class TaskBoard:
                 except Exception:  # a broken view must not stop the polling
                     log.exception("TaskBoard: on_update failed")
             with self._lock:  # decide and let go at once: a task added now restarts a thread
-                if all(w.ended_at is not None for w in self._watched):
+                if (all(w.ended_at is not None for w in self._watched)
+                        and all(j.ended_at is not None for j in self._journal.values())):
                     self._let_go()
                     return
             if stop.wait(self.interval):

@@ -6,16 +6,19 @@ its rows. The kernel stays free the whole time.
 
 >>> monitor = TaskMonitor([client.tts.create("Hello", v) for v in voices]); monitor
 >>> monitor.results          # a DataFrame, also while the tasks run
+>>> TaskMonitor(ledger=client.ledger, client=client)   # every job of a ledger, earlier kernels too
 """
 
 from __future__ import annotations
 
 import html
+import os
 import threading
 from typing import Any
 
 import ipywidgets as widgets
 
+from ..client.ledger import Ledger
 from ..client.monitoring import TaskBoard, TaskRow
 
 __all__ = ["TaskMonitor"]
@@ -26,7 +29,8 @@ STYLE = """<style>
 .qavix-task-monitor .qt-name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 </style>"""
 BAR_STYLES = {"completed": "success", "editing": "warning", "processing": "info",
-              "pending": "info"}
+              "pending": "info", "verified": "success", "downloaded": "success",
+              "planned": "", "sending": "info", "unknown": "warning", "rejected": "warning"}
 
 
 def _seconds(value: float) -> str:
@@ -35,7 +39,17 @@ def _seconds(value: float) -> str:
 
 def describe(row: TaskRow) -> str:
     """The status line of a row: ``processing · 45% · 3.2 s · about 4.0 s left``."""
-    if row.status == "completed":
+    if row.status == "planned":
+        text = "planned, not sent yet"
+    elif row.status in ("verified", "downloaded"):
+        text = f"saved to {row.output_path}" if row.output_path else row.status
+    elif row.status == "unknown":
+        text = "unknown"
+    elif row.status == "rejected":
+        text = "refused by the service, nothing charged"
+    elif row.status == "sending":
+        text = f"being sent ({_seconds(row.elapsed_s)})"
+    elif row.status == "completed":
         text = f"completed in {_seconds(row.elapsed_s)}"
     elif row.status == "editing":
         text = f"waits for a person in the editor ({_seconds(row.elapsed_s)})"
@@ -88,11 +102,15 @@ class TaskMonitor(widgets.VBox):
     """Rows of progress for task handles; ``.results`` as a DataFrame; ``.stop()`` to stop.
 
     ``tasks``: one handle or several (``client.tts.create(...)``, ``client.tasks.handle(id)``);
-    ``interval``: seconds between polls (at least 0.5).
+    ``interval``: seconds between polls (at least 0.5); ``ledger``: a
+    :class:`~qavix_lab.client.ledger.Ledger` (or its path) whose jobs to show, one row each, from
+    earlier kernels and other processes too; ``client`` polls the tasks their dead runs left.
     """
 
-    def __init__(self, tasks: Any = (), *, interval: float = 1.0) -> None:
-        self.board = TaskBoard(tasks, interval=interval)
+    def __init__(self, tasks: Any = (), *, interval: float = 1.0,
+                 ledger: Ledger | str | os.PathLike[str] | None = None,
+                 client: Any = None) -> None:
+        self.board = TaskBoard(tasks, interval=interval, ledger=ledger, client=client)
         self._lines: list[_TaskLine] = []
         self._lock = threading.Lock()
         self._summary = widgets.HTML()
