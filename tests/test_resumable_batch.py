@@ -242,3 +242,17 @@ def test_one_catalog_row_is_one_voice_and_a_column_of_ids_is_many(client, voice_
     ids = pd.Series([voice_id, voice_id])
     two = client.tts.batch(TEXTS[:1], ids, out_dir=tmp_path / "b", ledger=False)
     assert len(two) == 2
+
+
+def test_a_video_job_from_a_local_file_run_again_pays_once(sandbox, book, tmp_path):
+    """The upload gives the file a URL; running the cell again must find the same job."""
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[1] / "datasets" / "media" / "sample.mp4"
+    with make_client(sandbox, ledger=book) as earlier:
+        first = earlier.video.translate(sample, "en", "fr", name="dub sample")
+    before = tasks(sandbox)
+    with make_client(sandbox, ledger=book) as client:  # a new kernel, the same cell
+        again = client.video.translate(sample, "en", "fr", name="dub sample")
+    assert again.id == first.id and tasks(sandbox) == before
+    assert len(book.jobs()) == 1

@@ -650,8 +650,13 @@ class LedgerObserver:
         from .lifecycle import job_key
 
         # the lifecycle's own key is a hash of the request: the ledger spells its own, readable
-        # one from the same request; a key the caller chose is kept as is
-        given = None if job.key == job_key(job.operation, job.request) else job.key
+        # one from the same request (or from what names it: an uploaded file by its content); a
+        # key the caller chose is kept as is
+        given, identity = getattr(job, "idempotency_key", None), getattr(job, "identity", None)
+        if given is None and identity is not None:
+            given = request_key(job.operation, identity, None, self.scope)
+        elif given is None and job.key != job_key(job.operation, job.request):
+            given = job.key
         record = self.ledger.plan(job.operation, job.request, key=given, fresh=self.fresh,
                                   scope=self.scope)
         self._by_job[job.key] = record.job_key

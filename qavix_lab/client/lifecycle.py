@@ -64,10 +64,13 @@ class Job:
     operation: str
     request: Mapping[str, Any]
     idempotency_key: str | None = None
+    # the request as it names the job, where that differs from what is sent: an uploaded file
+    # by its content (name, size, MD5), not by the URL each upload gives it anew
+    identity: Mapping[str, Any] | None = None
 
     @functools.cached_property
     def key(self) -> str:
-        return self.idempotency_key or job_key(self.operation, self.request)
+        return self.idempotency_key or job_key(self.operation, self.identity or self.request)
 
 
 def job_key(operation_name: str, request: Mapping[str, Any]) -> str:
@@ -119,16 +122,19 @@ def maybe_created(error: QavixError) -> bool:
 
 
 def create_task(client: BaseClient[Any], name: str, fields: Mapping[str, Any],
-                options: RequestOptions | None, make: Callable[[str, float | None, Job], H]
-                ) -> Plan[H]:
+                options: RequestOptions | None, make: Callable[[str, float | None, Job], H],
+                *, same_as: Mapping[str, Any] | None = None) -> Plan[H]:
     """Send a create (never retried once it may have landed) and return ``make(id, sent, job)``.
 
     ``sent`` is the monotonic time the create went out (None when re-attached to a known task).
+    ``same_as`` names fields by what they are rather than by the value sent (an uploaded file by
+    its content): the job's key uses them, so that running the same call again finds the job.
     """
     options = options or RequestOptions()
     op = operation(name)
     request = build_body(op, fields, options.extra_body, own_origin=client.settings.origin)
-    job = Job(name, request, options.idempotency_key)
+    identity = None if not same_as else {**request, **same_as}
+    job = Job(name, request, options.idempotency_key, identity)
     observer = client.observer
     known = observer.before_create(job)
     if known is not None:

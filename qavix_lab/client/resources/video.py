@@ -105,6 +105,12 @@ def _lang(value: Any, where: str) -> str:
     return value.strip()
 
 
+def content_name(uploaded: UploadedFile) -> str:
+    """An uploaded file as a job's key knows it: each upload of the same bytes gets a new URL,
+    but the same name, size and MD5."""
+    return f"upload:{uploaded.name}:{uploaded.size}:{uploaded.md5}"
+
+
 def _is_url(value: Any) -> bool:
     return isinstance(value, str) and value.lower().startswith(("http://", "https://"))
 
@@ -133,16 +139,22 @@ def video_plan(client: BaseClient[Mode], name: str, media: Mapping[str, object],
                      if k in op.fields and body.get(k) is None})
     if name == "video.erase":
         body = _erase_body(body, info, regions)
+    same_as: dict[str, str] = {}  # uploaded files, named by content for the job's key
     for field_name, source in sources.items():  # uploads last: nothing is sent for bad input
-        if isinstance(source, UploadedFile) or _is_url(source):
+        if _is_url(source):
             body[field_name] = str(source)
+            continue
+        if isinstance(source, UploadedFile):
+            uploaded = source
         else:
             assert isinstance(source, str | Path)
             uploaded = yield from upload_plan(client, source)
-            body[field_name] = uploaded.url
+        body[field_name] = uploaded.url
+        same_as[field_name] = content_name(uploaded)
     task: VideoTask[Mode] = yield from create_task(
         client, name, body, options,
-        lambda task_id, sent, job: VideoTask(client, task_id, created=sent, job=job))
+        lambda task_id, sent, job: VideoTask(client, task_id, created=sent, job=job),
+        same_as=same_as)
     return task
 
 
