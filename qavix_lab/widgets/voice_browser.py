@@ -160,7 +160,7 @@ class VoiceBrowser(widgets.VBox):
         self._cells = {field: np.array([_cell_text(v) for v in self.voices[field].tolist()],
                                        dtype=object) for field in ROW_FIELDS}
         self._matches: Any = None  # their rows, taken when asked for
-        self._ranks: dict[str, np.ndarray] = {}  # a sortable column's ranks, made on its first sort
+        self._ranks: dict[str, np.ndarray] = {}  # sortable columns' ranks, made once shown
         self.grid = VoiceGrid(columns=[
             {"field": field, "header": title, "sortable": first is not None,
              "first_sort": first, "min_width": width, "flex": 1.4 if field == "name" else 1}
@@ -365,13 +365,15 @@ class VoiceBrowser(widgets.VBox):
         sorts integers instead of 50,000 strings."""
         keys = []
         for key in reversed(self.grid.sort):  # np.lexsort: the last key is the first one
-            column = key["column"]
-            if column not in self._ranks:
-                self._ranks[column] = _sort_ranks(self.voices[column])
-            ranks = self._ranks[column][rows]
+            ranks = self._column_ranks(key["column"])[rows]
             top = int(ranks.max(initial=-1))
             keys.append(np.where(ranks < 0, top + 1, top - ranks if key["descending"] else ranks))
         return rows[np.lexsort(keys)] if keys else rows
+
+    def _column_ranks(self, column: str) -> np.ndarray:
+        if column not in self._ranks:
+            self._ranks[column] = _sort_ranks(self.voices[column])
+        return self._ranks[column]
 
     def _shows(self, vid: str) -> bool:
         return bool(np.isin(self._position[vid], self._positions))
@@ -389,6 +391,9 @@ class VoiceBrowser(widgets.VBox):
         kind = content.get("kind")
         if kind == "ready":
             self._send_reset()
+            for field, _, first, _ in COLUMNS:  # shown: the first header click need not wait
+                if first is not None:
+                    self._column_ranks(field)
         elif kind == "rows":
             start, end = int(content["start"]), int(content["end"])
             self.grid.send({"kind": "rows", "request": content["request"], "start": start,

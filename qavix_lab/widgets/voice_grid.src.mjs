@@ -104,6 +104,17 @@ function columnDefs(model, state) {
   return defs;
 }
 
+// The sort after a click on `column`'s header, as VoiceBrowser.sort_by makes it: first in the
+// column's first order, then reversed, then not at all; `add` (shift) keeps the other keys.
+function nextSort(current, column, add) {
+  const starts = column.first_sort === "desc";
+  const now = current.find((k) => k.column === column.field);
+  const keys = add ? current.filter((k) => k.column !== column.field) : [];
+  if (!now) keys.push({ column: column.field, descending: starts });
+  else if (now.descending === starts) keys.push({ column: column.field, descending: !starts });
+  return keys;
+}
+
 function render({ model, el }) {
   el.classList.add("qv-grid");
   const body = document.createElement("div");
@@ -128,6 +139,7 @@ function render({ model, el }) {
     selected: new Set(model.get("selected")),
     playing: model.get("playing"),
     applyingSort: false,
+    clicking: false,
     audioUrl: null,
     pick(id, picked) {
       const current = model.get("selected");
@@ -194,7 +206,29 @@ function render({ model, el }) {
     },
   });
 
+  // A click on a sortable header is told to the kernel at once, before the grid redraws: the
+  // grid's own sortChanged callback comes a task later, after it has rebuilt its rows.
+  const press = { x: 0, y: 0 };
+  const onPress = (event) => { press.x = event.clientX; press.y = event.clientY; };
+  const onClick = (event) => {
+    const cell = event.target.closest?.(".ag-header-cell");
+    if (!cell || event.button !== 0 || event.target.closest(".ag-header-cell-resize")) return;
+    if (Math.abs(event.clientX - press.x) > 4 || Math.abs(event.clientY - press.y) > 4) return;
+    const column = model.get("columns").find((c) => c.field === cell.getAttribute("col-id"));
+    if (!column?.sortable) return;
+    event.stopPropagation();
+    event.preventDefault();
+    state.clicking = true;  // the arrows are shown after the message is sent
+    model.set("sort", nextSort(model.get("sort"), column, event.shiftKey));
+    model.save_changes();
+    state.clicking = false;
+    showSort();
+  };
+  body.addEventListener("pointerdown", onPress, true);
+  body.addEventListener("click", onClick, true);
+
   function showSort() {
+    if (state.clicking) return;
     state.applyingSort = true;
     api.applyColumnState({
       state: model.get("sort").map((s, i) => ({
@@ -257,6 +291,8 @@ function render({ model, el }) {
   model.send({ kind: "ready" });
 
   return () => {
+    body.removeEventListener("pointerdown", onPress, true);
+    body.removeEventListener("click", onClick, true);
     model.off("msg:custom", onMessage);
     model.off("change:selected", refreshPicks);
     model.off("change:playing", refreshPlaying);
