@@ -3,8 +3,11 @@
 A private JupyterLab on 127.0.0.1 (the harness of tests/browser/) shows a VoiceBrowser of
 50,000 voices. 50 interactions, as a person makes them: 25 keystrokes in the text filter
 (typing and erasing words) and 25 clicks on sortable headers. Each is timed in the page from
-the key or pointer event to the first paint of the kernel's new rows (the grid's
-``data-shown-at``). Goal: p95 <= 150 ms. Ends with one MET/MISSED line; exits 1 on a miss.
+the input event to the first paint of the kernel's new rows (the grid's ``data-shown-at``): a
+keystroke from its keydown, a click from the release of the button (pointerup: a header sorts
+on the click, as every button does; the time the button is held down is the person's, here
+Playwright's round trips between press and release, so it is printed but not counted).
+Goal: p95 <= 150 ms. Ends with one MET/MISSED line; exits 1 on a miss.
 
     python benchmarks/bench_widgets_browser.py [--voices 50000]
 """
@@ -35,15 +38,20 @@ _ARM = """(kind) => {
   const grid = document.querySelector('.qavix-voice-browser .qv-grid');
   window.__qvBefore = grid.dataset.shown;
   window.__qvStart = null;
+  window.__qvPress = null;
   const mark = (e) => { if (window.__qvStart === null) window.__qvStart = e.timeStamp; };
+  const press = (e) => { if (window.__qvPress === null) window.__qvPress = e.timeStamp; };
   document.addEventListener(kind, mark, {capture: true, once: true});
+  document.addEventListener('pointerdown', press, {capture: true, once: true});
 }"""
 _SHOWN = """() => {
   const grid = document.querySelector('.qavix-voice-browser .qv-grid');
   return grid.dataset.shown !== window.__qvBefore && grid.dataset.shown === grid.dataset.generation
 }"""
-_LATENCY = """() => +document.querySelector('.qavix-voice-browser .qv-grid').dataset.shownAt
-  - window.__qvStart"""
+_LATENCY = """() => {
+  const shown = +document.querySelector('.qavix-voice-browser .qv-grid').dataset.shownAt;
+  return [shown - window.__qvStart, window.__qvPress === null ? null : shown - window.__qvPress];
+}"""
 
 
 @contextmanager
@@ -84,7 +92,8 @@ def interactions() -> Iterator[tuple[str, str]]:
                 yield "click", clicks.pop(0)
 
 
-def measure(voices: int) -> list[float]:
+def measure(voices: int) -> list[tuple[str, float, float | None]]:
+    """(kind, ms from the input event, ms from the press of a click) of each interaction."""
     from playwright.sync_api import sync_playwright
 
     cells = ["from qavix_lab.sandbox.catalog import generate_catalog\n"
@@ -108,12 +117,18 @@ def measure(voices: int) -> list[float]:
             else:
                 header = page.locator(f".qv-head-{what} .ag-header-cell-label")
                 header.hover()
-                page.evaluate(_ARM, "pointerdown")
+                page.evaluate(_ARM, "pointerup")
                 header.click()
             page.wait_for_function(_SHOWN)
-            latencies.append(page.evaluate(_LATENCY))
+            latencies.append((kind, *page.evaluate(_LATENCY)))
         chromium.close()
     return latencies
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value ``share`` of the sorted ``values`` reach or stay under (p95: the 3rd-worst of
+    50)."""
+    return values[max(0, math.ceil(share * len(values)) - 1)]
 
 
 def main() -> int:
@@ -123,11 +138,18 @@ def main() -> int:
     args = parser.parse_args()
     if args.quick:
         args.voices = 10_000
-    latencies = sorted(measure(args.voices))
-    p95 = latencies[math.ceil(0.95 * len(latencies)) - 1]
-    median = latencies[len(latencies) // 2]
-    print(f"{len(latencies)} interactions on {args.voices:,} voices: median {median:.0f} ms, "
-          f"p95 {p95:.0f} ms, worst {latencies[-1]:.0f} ms")
+    measured = measure(args.voices)
+    latencies = sorted(ms for _, ms, _ in measured)
+    p95 = percentile(latencies, 0.95)
+    print(f"{len(latencies)} interactions on {args.voices:,} voices: median "
+          f"{percentile(latencies, 0.5):.0f} ms, p95 {p95:.0f} ms, worst {latencies[-1]:.0f} ms")
+    for label, values in [
+            ("keystrokes, from keydown", [ms for kind, ms, _ in measured if kind == "key"]),
+            ("header clicks, from release", [ms for kind, ms, _ in measured if kind == "click"]),
+            ("header clicks, from press", [ms for kind, _, ms in measured if kind == "click"])]:
+        values.sort()
+        print(f"  {label:<28} median {percentile(values, 0.5):4.0f} ms, "
+              f"p95 {percentile(values, 0.95):4.0f} ms")
     from _common import Goal, report_goals
 
     return report_goals([Goal("VoiceBrowser filter and sort, keystroke to table, p95", p95, "<=",

@@ -380,6 +380,25 @@ def test_a_shift_click_adds_a_sort_key_as_the_grid_reports_it(catalog):
         browser.sort_by("category_str_list")
 
 
+def test_header_sorts_order_rows_as_filter_voices_with_missing_values_last(catalog):
+    voices = catalog.copy()
+    voices.loc[voices.index[::7], "hot_count"] = None
+    voices.loc[voices.index[::5], "age_range_str"] = None
+    voices.loc[voices.index[::3], "name"] = voices["name"].iloc[0]  # ties: catalog order
+    browser = VoiceBrowser(voices)
+    page = GridPage(browser)
+    for keys in (["-hot_count"], ["hot_count"], ["age_range_str", "-hot_count"],
+                 ["-age_range_str", "name"], ["-name", "lang_name"], ["emotion_str"]):
+        browser.grid.sort = [{"column": k.lstrip("-"), "descending": k.startswith("-")}
+                             for k in keys]
+        for filters in ({}, {"lang": "en"}):
+            browser.filter(lang=filters.get("lang"))
+            expected = filter_voices(voices, **filters, sort=keys)
+            assert browser.matches["voice_id"].tolist() == expected["voice_id"].tolist()
+            assert page.names() == expected["name"].tolist()[:100]
+    assert browser.matches["hot_count"].isna().any()  # the missing values were there
+
+
 def test_ticks_of_voices_filtered_away_do_not_count(catalog):
     browser = VoiceBrowser(catalog)
     browser.filter(lang="fr")

@@ -99,6 +99,20 @@ def _cell_text(value: Any) -> str:
     return "" if value is None or pd.isna(value) else str(value)
 
 
+def _sort_ranks(column: Any) -> np.ndarray:
+    """Each row's dense rank in the order ``sort_values`` gives the column (categories in their
+    own order, text A-Z), ``-1`` for a missing value."""
+    values = column.reset_index(drop=True)
+    order = values.sort_values(kind="stable").index.to_numpy()
+    ordered = values.take(order).to_numpy()
+    steps = np.ones(len(order), dtype=np.int64)
+    steps[1:] = ordered[1:] != ordered[:-1]
+    ranks = np.empty(len(order), dtype=np.int64)
+    ranks[order] = np.cumsum(steps) - 1
+    ranks[values.isna().to_numpy()] = -1
+    return ranks
+
+
 def _audio_type(data: bytes) -> str:
     """The MIME type of audition bytes (a blob without one may not play in every browser)."""
     return next((kind for magic, kind in AUDIO_TYPES.items() if data.startswith(magic)),
@@ -146,6 +160,7 @@ class VoiceBrowser(widgets.VBox):
         self._cells = {field: np.array([_cell_text(v) for v in self.voices[field].tolist()],
                                        dtype=object) for field in ROW_FIELDS}
         self._matches: Any = None  # their rows, taken when asked for
+        self._ranks: dict[str, np.ndarray] = {}  # sortable columns' ranks, made once shown
         self.grid = VoiceGrid(columns=[
             {"field": field, "header": title, "sortable": first is not None,
              "first_sort": first, "min_width": width, "flex": 1.4 if field == "name" else 1}
@@ -331,7 +346,11 @@ class VoiceBrowser(widgets.VBox):
         self._refilter()
 
     def _refilter(self) -> None:
-        self._positions = voice_positions(self.voices, **self.filters, sort=self.sort)
+        sort = self.sort
+        if sort == "popularity":
+            self._positions = voice_positions(self.voices, **self.filters)
+        else:
+            self._positions = self._ordered(voice_positions(self.voices, **self.filters, sort=None))
         self._matches = None
         kept = [v for v in self.grid.selected if self._shows(v)]
         if kept != self.grid.selected:
@@ -339,6 +358,22 @@ class VoiceBrowser(widgets.VBox):
         self._generation += 1
         self._send_reset()
         self._show_status()
+
+    def _ordered(self, rows: np.ndarray) -> np.ndarray:
+        """``rows`` in the grid's sort order, as ``filter_voices(sort=...)`` orders them (a stable
+        sort, missing values last either way), from ranks made once per column: a header click
+        sorts integers instead of 50,000 strings."""
+        keys = []
+        for key in reversed(self.grid.sort):  # np.lexsort: the last key is the first one
+            ranks = self._column_ranks(key["column"])[rows]
+            top = int(ranks.max(initial=-1))
+            keys.append(np.where(ranks < 0, top + 1, top - ranks if key["descending"] else ranks))
+        return rows[np.lexsort(keys)] if keys else rows
+
+    def _column_ranks(self, column: str) -> np.ndarray:
+        if column not in self._ranks:
+            self._ranks[column] = _sort_ranks(self.voices[column])
+        return self._ranks[column]
 
     def _shows(self, vid: str) -> bool:
         return bool(np.isin(self._position[vid], self._positions))
@@ -349,13 +384,16 @@ class VoiceBrowser(widgets.VBox):
         return [list(row) for row in zip(*columns, strict=True)]
 
     def _send_reset(self) -> None:
-        self.grid.send({"kind": "reset", "generation": self._generation,
+        self.grid.send({"kind": "reset", "generation": self._generation, "sort": self.grid.sort,
                         "count": len(self._positions), "rows": self._rows(0, self.grid.block_size)})
 
     def _on_grid_message(self, _grid: Any, content: dict[str, Any], _buffers: Any) -> None:
         kind = content.get("kind")
         if kind == "ready":
             self._send_reset()
+            for field, _, first, _ in COLUMNS:  # shown: the first header click need not wait
+                if first is not None:
+                    self._column_ranks(field)
         elif kind == "rows":
             start, end = int(content["start"]), int(content["end"])
             self.grid.send({"kind": "rows", "request": content["request"], "start": start,
