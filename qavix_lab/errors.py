@@ -40,9 +40,11 @@ def register_secret(value: str | None) -> None:
 
 
 _URL = re.compile(r"(?i)\bhttps?://[^\s'\"<>]+")
-# A path segment that looks like a link token (URL-safe, long, letters and digits mixed)
-_TOKEN_SEGMENT = re.compile(r"(?<=/)(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[\w-]{20,}(?=[/?#]|$)",
-                            re.ASCII)
+# A path segment that looks like a link token: URL-safe, long, with letters and either digits
+# or both cases (a random token has no digit one time in fifty; a lower-case word never looks so)
+_TOKEN_SEGMENT = re.compile(r"(?<=/)(?=[\w-]*[A-Za-z])"
+                            r"(?=[\w-]*\d|[\w-]*[a-z][\w-]*[A-Z]|[\w-]*[A-Z][\w-]*[a-z])"
+                            r"[\w-]{20,}(?=[/?#]|$)", re.ASCII)
 
 
 def _redact_url(match: re.Match[str]) -> str:

@@ -76,3 +76,20 @@ def test_no_secret_in_any_log_at_debug(sandbox, tmp_path, caplog, voice_id):
     assert "botocore" in text and "HTTP Request" in text and "/files/***/" in text
     assert credentials and len(world.links) >= 2
     assert [s for s in secrets if s in text] == []
+
+
+@pytest.mark.parametrize("token", ["O-vXDmZTXvgVrmzWYFSctw", "Ab3dEf9hIjKlMn0pQrStUv",
+                                   "abcdefghij0123456789", "ABCDEFGHIJKLMNOPQRSTUVwx"])
+def test_a_link_token_is_hidden_with_or_without_a_digit(token):
+    """A random URL-safe token has no digit about one time in fifty: it is hidden all the same."""
+    from qavix_lab.errors import redact
+
+    text = redact(f"GET https://cdn.example.com/files/{token}/clip.mp4 200")
+    assert token not in text and "/files/***/clip.mp4" in text
+
+
+def test_a_plain_folder_name_in_a_link_stays_readable():
+    from qavix_lab.errors import redact
+
+    url = "https://cdn.example.com/subtitle-translations-folder/clip.mp4"
+    assert redact(url) == url
