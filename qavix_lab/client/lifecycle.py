@@ -121,9 +121,13 @@ def maybe_created(error: QavixError) -> bool:
 def create_task(client: BaseClient[Any], name: str, fields: Mapping[str, Any],
                 options: RequestOptions | None, make: Callable[[str, float | None, Job], H]
                 ) -> Plan[H]:
-    """Send a create (never retried once it may have landed) and return ``make(id, sent, job)``.
+    """Send a create (never retried once it may have landed) and return
+    ``make(id, answered, job)``.
 
-    ``sent`` is the monotonic time the create went out (None when re-attached to a known task).
+    ``answered`` is the monotonic time the create's answer came back (None when re-attached to a
+    known task): the service has started the task's clock by then, and a wait aims its first
+    poll at that clock (a create queued behind others would otherwise count its queueing as the
+    task's run time).
     """
     options = options or RequestOptions()
     op = operation(name)
@@ -136,7 +140,6 @@ def create_task(client: BaseClient[Any], name: str, fields: Mapping[str, Any],
     budget = client.settings.budget
     if budget is not None:
         yield from _admit(budget, observer, job)
-    sent = time.monotonic()
     try:
         created = yield from send_body(op, request, client.retry_policy, options,
                                        wire=client.wire)
@@ -158,11 +161,12 @@ def create_task(client: BaseClient[Any], name: str, fields: Mapping[str, Any],
         observer.create_failed(job, TransportError("stopped while the create was on its way",
                                                    operation=name), True)
         raise
+    answered = time.monotonic()
     observer.created(job, created.task_id)
     _record_credits(observer, job, created)
     if budget is not None:
         budget.created(task_credits(created))
-    return make(created.task_id, sent, job)
+    return make(created.task_id, answered, job)
 
 
 def _admit(budget: CreditBudget, observer: JobObserver, job: Job) -> Plan[None]:

@@ -142,7 +142,7 @@ def video_plan(client: BaseClient[Mode], name: str, media: Mapping[str, object],
             body[field_name] = uploaded.url
     task: VideoTask[Mode] = yield from create_task(
         client, name, body, options,
-        lambda task_id, sent, job: VideoTask(client, task_id, created=sent, job=job))
+        lambda task_id, at, job: VideoTask(client, task_id, created=at, job=job))
     return task
 
 
