@@ -41,7 +41,9 @@ async def raw_capacity(url: str, key: str, n: int, concurrency: int, tts_seconds
     limits = httpx.Limits(max_connections=concurrency)
     pool: dict[str, Any] = {"transport": async_transport(limits)} if linear_pool else {
         "limits": limits}
-    async with httpx.AsyncClient(base_url=url + "/", headers=headers, **pool) as http:
+    # AsyncClient's own timeouts: a busy machine makes the oracle fail, never faster
+    async with httpx.AsyncClient(base_url=url + "/", headers=headers, timeout=30.0,
+                                 **pool) as http:
         voice = (await http.post("openapi/timbre/list", json={})).json()["result"][0]["id"]
         gate = asyncio.Semaphore(concurrency)
 
