@@ -30,6 +30,7 @@ from .ledger import Ledger, LedgerObserver, open_ledger, service_scope
 from .lifecycle import JobObserver, NoObserver
 from .methods import Async, Bound, Mode, Sync, plan_method
 from .options import RequestOptions, check_size
+from .pool import async_transport
 from .protocol import RetryPolicy, Wire, call
 from .resources import Account, Files, Tasks, Tts, Video, Voices
 from .waiting import PollSchedule, TaskDurations
@@ -334,7 +335,10 @@ class AsyncClient(BaseClient[Async]):
     is_async = True
 
     def _connect(self, limits: httpx.Limits, max_connections: int) -> None:
-        self._http = httpx.AsyncClient(limits=limits, **self.settings.http_kwargs())
+        transport = async_transport(limits)
+        self._http = (httpx.AsyncClient(limits=limits, **self.settings.http_kwargs())
+                      if transport is None else
+                      httpx.AsyncClient(transport=transport, **self.settings.http_kwargs()))
         self._driver = AsyncDriver(self._http, max_in_flight=max_connections,
                                    max_response_bytes=self._max_response_bytes)
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -51,7 +51,7 @@ class TaskHandle(Bound[Mode], Generic[Mode, S]):
         self._client = client
         self.id = task_id_text(task_id)
         self.label = label or f"{self.kind} {self.id}"
-        self.created = created  # monotonic time this client created it; None if found by ID
+        self.created = created  # monotonic time its create was answered; None if found by ID
         self.job = job  # the request that created it, when this process made or resumed it
         self.last: S | None = None  # the last state seen
 

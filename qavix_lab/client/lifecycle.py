@@ -124,11 +124,15 @@ def maybe_created(error: QavixError) -> bool:
 def create_task(client: BaseClient[Any], name: str, fields: Mapping[str, Any],
                 options: RequestOptions | None, make: Callable[[str, float | None, Job], H],
                 *, same_as: Mapping[str, Any] | None = None) -> Plan[H]:
-    """Send a create (never retried once it may have landed) and return ``make(id, sent, job)``.
+    """Send a create (never retried once it may have landed) and return
+    ``make(id, answered, job)``.
 
-    ``sent`` is the monotonic time the create went out (None when re-attached to a known task).
-    ``same_as`` names fields by what they are rather than by the value sent (an uploaded file by
-    its content): the job's key uses them, so that running the same call again finds the job.
+    ``answered`` is the monotonic time the create's answer came back (None when re-attached to a
+    known task): the service has started the task's clock by then, and a wait aims its first
+    poll at that clock (a create queued behind others would otherwise count its queueing as the
+    task's run time). ``same_as`` names fields by what they are rather than by the value sent
+    (an uploaded file by its content): the job's key uses them, so that running the same call
+    again finds the job.
     """
     options = options or RequestOptions()
     op = operation(name)
@@ -142,7 +146,6 @@ def create_task(client: BaseClient[Any], name: str, fields: Mapping[str, Any],
     budget = client.settings.budget
     if budget is not None:
         yield from _admit(budget, observer, job)
-    sent = time.monotonic()
     try:
         created = yield from send_body(op, request, client.retry_policy, options,
                                        wire=client.wire)
@@ -164,11 +167,12 @@ def create_task(client: BaseClient[Any], name: str, fields: Mapping[str, Any],
         observer.create_failed(job, TransportError("stopped while the create was on its way",
                                                    operation=name), True)
         raise
+    answered = time.monotonic()
     observer.created(job, created.task_id)
     _record_credits(observer, job, created)
     if budget is not None:
         budget.created(task_credits(created))
-    return make(created.task_id, sent, job)
+    return make(created.task_id, answered, job)
 
 
 def _admit(budget: CreditBudget, observer: JobObserver, job: Job) -> Plan[None]:

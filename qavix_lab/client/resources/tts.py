@@ -37,7 +37,7 @@ class Tts(Resource[Mode]):
         client = self._client
         task: TtsTask[Mode] = yield from create_task(
             client, "tts.create", {"text": text, "timbreId": voice_id(voice), "lang": lang},
-            options, lambda task_id, sent, job: TtsTask(client, task_id, created=sent, job=job))
+            options, lambda task_id, at, job: TtsTask(client, task_id, created=at, job=job))
         return task
 
     @plan_method

@@ -153,7 +153,7 @@ def video_plan(client: BaseClient[Mode], name: str, media: Mapping[str, object],
         same_as[field_name] = content_name(uploaded)
     task: VideoTask[Mode] = yield from create_task(
         client, name, body, options,
-        lambda task_id, sent, job: VideoTask(client, task_id, created=sent, job=job),
+        lambda task_id, at, job: VideoTask(client, task_id, created=at, job=job),
         same_as=same_as)
     return task
 
