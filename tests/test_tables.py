@@ -73,13 +73,23 @@ def test_one_row_per_voice_with_honest_dtypes(voices, records):
 
 
 def test_ids_stay_exact_above_float_precision(voices, records):
-    assert list(voices["voice_id"]) == [str(r["id"]) for r in records]
-    assert voices["voice_id"].iloc[0] == "7300000000000000001"
+    assert list(voices.sort_index()["voice_id"]) == [str(r["id"]) for r in records]
+    assert voices["voice_id"].loc[0] == "7300000000000000001"
+
+
+def test_rows_come_most_popular_first_indexed_by_record_position(voices, records):
+    assert list(voices.index) == sorted(
+        range(len(records)), key=lambda i: (-records[i]["hotCount"], -records[i]["useCount"]))
+    assert list(voices["voice_id"]) == [str(records[i]["id"]) for i in voices.index]
+    assert voice_records(voices.sort_index()) == records
+    already = voices_frame(voice_records(voices))  # a popular-first snapshot stays as it is
+    assert isinstance(already.index, pd.RangeIndex)
+    assert already.reset_index(drop=True).equals(voices.reset_index(drop=True))
 
 
 def test_values_match_the_records(voices, records):
     first = records[0]
-    row = voices.iloc[0]
+    row = voices.loc[0]
     assert row["name"] == first["name"] and row["lang_name"] == first["langName"]
     assert row["gender"] == first["gender"] and row["gender_str"] == first["genderStr"]
     assert row["category_list"] == first["categoryList"]
@@ -124,9 +134,9 @@ def test_unknown_keys_become_snake_case_columns(records):
             enumerate(records[:4])]
     df = voices_frame(rows)
     assert df["new_field_count"].dtype == "Int64"
-    assert list(df["new_field_count"]) == [0, 1, 2, 3]
+    assert list(df.sort_index()["new_field_count"]) == [0, 1, 2, 3]
     assert df["ai_tag"].dtype == "str"
-    assert voice_records(df)[0]["newFieldCount"] == 0
+    assert voice_records(df.sort_index())[0]["newFieldCount"] == 0
 
 
 def test_missing_fields_are_missing_values(records):
@@ -257,8 +267,9 @@ def test_text_search_matches_a_plain_python_casefold_search(records, names, rema
     df = voices_frame(rows)
     for needle in needles:  # several searches of one frame
         folded = needle.casefold()
-        expected = [str(r["id"]) for r in rows
-                    if folded in r["name"].casefold() or folded in (r["remark"] or "").casefold()]
+        expected = [str(rows[i]["id"]) for i in df.index  # the frame's order
+                    if folded in rows[i]["name"].casefold()
+                    or folded in (rows[i]["remark"] or "").casefold()]
         assert list(filter_voices(df, text=needle, sort=None)["voice_id"]) == expected
 
 
@@ -268,14 +279,14 @@ def test_text_search_sees_edits_to_the_frame(records):
     df.loc[3, "name"] = "Zqx"
     df.loc[5, "remark"] = "a ZQ voice"
     assert list(filter_voices(df, text="zq", sort=None)["voice_id"]) == [
-        str(records[3]["id"]), str(records[5]["id"])]
+        str(records[i]["id"]) for i in df.index if i in (3, 5)]
     df.loc[3, "name"] = records[3]["name"]
     df["remark"] = df["remark"].str.upper()
     assert list(filter_voices(df, text="zq")["voice_id"]) == [str(records[5]["id"])]
     df.at[7, "name"] = "zQ"  # every way of writing a cell
-    df.iloc[8, df.columns.get_loc("remark")] = "zq"
+    df.iloc[8, df.columns.get_loc("remark")] = "zq"  # the 9th row: its label is its record's
     assert list(filter_voices(df, text="zq", sort=None)["voice_id"]) == [
-        str(records[i]["id"]) for i in (5, 7, 8)]
+        str(records[i]["id"]) for i in df.index if i in (5, 7, df.index[8])]
 
 
 def test_a_misspelt_value_raises_with_the_known_ones(voices):
@@ -426,10 +437,11 @@ def test_save_and_load_round_trip(tmp_path, voices, records):
 
 
 def test_a_frame_saves_back_to_the_same_records(tmp_path, voices, records):
-    assert voice_records(voices) == records
+    assert voice_records(voices) == [records[i] for i in voices.index]
     subset = filter_voices(voices, lang="de", sort=None)
     path = save_catalog(subset, tmp_path / "de.json")
-    assert load_catalog_records(path) == [r for r in records if str(r["id"]) in ids(subset)]
+    assert load_catalog_records(path) == [records[i] for i in voices.index
+                                          if str(records[i]["id"]) in ids(subset)]
 
 
 def test_a_bare_list_or_a_web_result_loads_too(tmp_path, voices, records):

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ValidationError
+from .prepared import category_bits, descending, filter_index, is_descending, popularity_keys
 from .records import _is_int
 from .search import text_hits
 from .voices import CODED_FILTERS, code_tables
@@ -66,7 +67,8 @@ def _column_for(df: pd.DataFrame, column: str, purpose: str) -> pd.Series:
 
 
 # by id(frame): (a weak reference to the frame, its category column as a view, each row's codes
-# as bits); copy-on-write gives an edited column new memory, which the check below notices
+# as bits), for frames whose FilterIndex does not hold their categories; copy-on-write gives an
+# edited column new memory, which the check below notices
 _CATEGORY_BITS: dict[int, tuple[weakref.ref[pd.DataFrame], pd.Series, np.ndarray | None]] = {}
 
 
@@ -77,20 +79,16 @@ def _same_memory(a: pd.Series, b: pd.Series) -> bool:
 
 
 def _category_bits(df: pd.DataFrame, column: pd.Series) -> np.ndarray | None:
-    """Each row's category codes as bits of one int64 (``None`` if a code is not in 0..62),
-    built once per frame and column."""
+    """Each row's category codes as bits of one int64 (``None`` if a code is not in 0..62):
+    the frame's FilterIndex's, or built once per frame and column."""
+    index = filter_index(df)
+    bits = None if index is None else index.bits(df)
+    if bits is not None:
+        return bits
     kept = _CATEGORY_BITS.get(id(df))
     if kept is not None and kept[0]() is df and _same_memory(kept[1], column):
         return kept[2]
-    lists = column.to_numpy()
-    flat: list[Any] = (list(chain.from_iterable(lists)) if set(map(type, lists)) <= {list}
-                       else [None])
-    bits = None
-    if all(_is_int(type(c)) and 0 <= c < 63 for c in set(flat)):
-        rows = np.repeat(np.arange(len(lists)), np.fromiter(map(len, lists), dtype=np.int64,
-                                                            count=len(lists)))
-        bits = np.zeros(len(lists), dtype=np.int64)
-        np.bitwise_or.at(bits, rows, np.left_shift(1, np.array(flat, dtype=np.int64)))
+    bits = category_bits(column.to_numpy().tolist())
     key = id(df)
     _CATEGORY_BITS[key] = (weakref.ref(df, partial(_forget_bits, key)), column, bits)
     return bits
@@ -112,21 +110,6 @@ def _category_hits(df: pd.DataFrame, rows: np.ndarray, codes: set[Any]) -> np.nd
     return ~np.fromiter(map(codes.isdisjoint, lists), dtype=bool, count=len(rows))
 
 
-def _descending(hot: np.ndarray, use: np.ndarray) -> np.ndarray:
-    """Positions by ``hot`` then ``use``, both descending, ties in their order (a stable sort)."""
-    count = len(hot)
-    if count == 0:
-        return np.arange(0)
-    hot_top, use_top = int(hot.max()), int(use.max())
-    use_span = use_top - int(use.min()) + 1
-    if ((hot_top - int(hot.min())) * use_span + use_span) * count >= 2**63:
-        return np.lexsort((-use, -hot))
-    # one distinct int64 per row (the position breaks ties): a plain sort is stable, and 10x
-    # faster than lexsort
-    keys = ((hot_top - hot) * use_span + (use_top - use)) * count + np.arange(count)
-    return np.sort(keys) % count
-
-
 def _sort_keys(df: pd.DataFrame, sort: Any) -> list[tuple[str, bool]]:
     """``"-name"`` or ``["lang_name", "-hot_count"]`` as (column, ascending) pairs."""
     keys = [sort] if isinstance(sort, str) else list(sort) if isinstance(sort, list | tuple) else []
@@ -143,9 +126,11 @@ def _ordered(df: pd.DataFrame, rows: np.ndarray, sort: Any) -> np.ndarray:
     if sort is None:
         return rows
     if isinstance(sort, str) and sort == "popularity":
-        hot = _column_for(df, "hot_count", "sort").to_numpy(dtype="int64", na_value=-1)[rows]
-        use = _column_for(df, "use_count", "sort").to_numpy(dtype="int64", na_value=-1)[rows]
-        return rows[_descending(hot, use)]
+        hot, use = popularity_keys(_column_for(df, "hot_count", "sort"),
+                                   _column_for(df, "use_count", "sort"))
+        if is_descending(hot, use):  # voices_frame's order: increasing rows are in order
+            return rows
+        return rows[descending(hot[rows], use[rows])]
     pairs = _sort_keys(df, sort)
     keys = df[[c for c, _ in pairs]].take(rows).reset_index(drop=True)  # only the sort columns
     try:
