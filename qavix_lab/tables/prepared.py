@@ -22,12 +22,15 @@ cannot see that: assign a new list (``voices.at[i, "category_list"] = [1, 3]``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import ctypes
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from .records import _is_int
 
 # Between values of a column's joined text: a needle without it cannot match across two values.
 ROW_END = "\x01"
@@ -81,6 +84,24 @@ class Joined:
         than one casefold a value, and an ASCII column takes CPython's fast path. ``None`` when
         a value holds ``ROW_END`` (then search value by value)."""
         texts = [v if isinstance(v, str) else "" for v in values]
+        return cls._joined(texts)
+
+    @classmethod
+    def of_array(cls, array: Any) -> Joined | None:
+        """:meth:`of` a column's array (quicker for a ``str`` array: text or missing)."""
+        values = np.asarray(array, dtype=object)
+        if isinstance(array.dtype, pd.StringDtype) and isinstance(array.dtype.na_value, float):
+            missing = values != values  # NaN, the str dtype's missing value, is not itself
+            if not missing.any():
+                return cls._joined(values.tolist())
+            if pd.isna(values[missing]).all():
+                values = values.copy()
+                values[missing] = ""
+                return cls._joined(values.tolist())
+        return cls.of(values.tolist())
+
+    @classmethod
+    def _joined(cls, texts: list[str]) -> Joined | None:
         text = ROW_END.join(texts)
         if ROW_END in text and text.count(ROW_END) >= len(texts):
             return None
@@ -99,84 +120,103 @@ class Joined:
         return hit
 
 
-def category_bits(lists: Sequence[Any]) -> np.ndarray | None:
+def category_bits(lists: Sequence[Any], *, checked: bool = False) -> np.ndarray | None:
     """Each row's category codes as the bits of one int64 (``None`` unless every row is a list
-    of integer codes in 0..62)."""
-    if not set(map(type, lists)) <= {list}:
+    of integer codes in 0..62); ``checked``: ``lists`` are known to be lists of integers."""
+    if not checked and not set(map(type, lists)) <= {list}:
         return None
     lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-    flat_items = list(chain.from_iterable(lists))
-    if not set(map(type, flat_items)) <= {int}:
+    items: Iterable[Any] = chain.from_iterable(lists)
+    if not checked:
+        items = list(items)
+        if not all(_is_int(kind) for kind in set(map(type, items))):
+            return None
+    try:
+        codes = np.fromiter(items, dtype=np.int64, count=int(lengths.sum()))
+    except OverflowError:
         return None
     bits = np.zeros(len(lists), dtype=np.int64)
-    if not flat_items:
+    if len(codes) == 0:
         return bits
-    if min(flat_items) < 0 or max(flat_items) > 62:
+    if codes.min() < 0 or codes.max() > 62:
         return None
-    codes = np.array(flat_items, dtype=np.int64)
     filled = lengths > 0
     starts = (np.cumsum(lengths) - lengths)[filled]
     bits[filled] = np.bitwise_or.reduceat(np.left_shift(1, codes), starts)
     return bits
 
 
-def _values(column: pd.Series, *, copy: bool = False) -> np.ndarray:
-    """The column's values as objects; ``copy``: in memory of their own, which an edit of the
-    frame in place (pandas writes to memory no other frame shares) does not change."""
-    return np.array(column.array, dtype=object, copy=True if copy else None)
+def addresses(values: np.ndarray) -> np.ndarray:
+    """Which object each item of an object array is (its ``id``), for every item at once:
+    ``addresses(a) == addresses(b)`` is ``a[i] is b[i]`` without touching a single object
+    (reading objects scattered in memory costs more than the search itself)."""
+    values = np.ascontiguousarray(values, dtype=object)
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.intp)
+    pointers = (ctypes.c_void_p * len(values)).from_address(values.ctypes.data)
+    # copied while ``values`` still holds the memory
+    return np.frombuffer(memoryview(pointers), dtype=np.intp).copy()
+
+
+class _Kept:
+    """A column's values as ``voices_frame`` built them (in the records' order), to tell
+    whether another frame's rows still hold them."""
+
+    __slots__ = ("addresses", "values")
+
+    def __init__(self, array: Any) -> None:
+        # a copy of its own: pandas edits a frame's memory in place when nothing shares it
+        self.values = np.array(array, dtype=object)
+        self.addresses = addresses(self.values)
+
+    def holds(self, positions: np.ndarray, column: pd.Series) -> bool:
+        """Whether ``column``'s values are this column's at ``positions``: the same objects
+        (almost always), or equal ones."""
+        current = np.asarray(column.array, dtype=object)
+        differ = np.flatnonzero(self.addresses[positions] != addresses(current))
+        if len(differ) == 0:
+            return True
+        return bool((self.values[positions[differ]] == current[differ]).all())
 
 
 class FilterIndex:
     """A voice frame's names and remarks casefolded and categories as bits, made once by
-    ``voices_frame`` and shared (never deep-copied) by every frame derived from it."""
+    ``voices_frame`` from the records' columns and shared (never deep-copied) by every frame
+    derived from it. A frame's row is found by its label, the voice's position in the
+    records."""
 
-    def __init__(self, df: pd.DataFrame) -> None:
-        labels = df.index.to_numpy()
-        count = len(df)
-        self._inverse = np.full(count, -1, dtype=np.int64)
-        if labels.dtype.kind in "iu" and (count == 0 or 0 <= labels.min() <= labels.max() < count):
-            self._inverse[labels] = np.arange(count)
-        self._labels = labels
-        self._names = _values(df["name"], copy=True)
-        self._remarks = _values(df["remark"], copy=True)
-        names, remarks = Joined.of(self._names.tolist()), Joined.of(self._remarks.tolist())
+    def __init__(self, columns: Mapping[str, Any]) -> None:
+        self._names, self._remarks = _Kept(columns["name"]), _Kept(columns["remark"])
+        names, remarks = Joined.of_array(columns["name"]), Joined.of_array(columns["remark"])
         self._texts = None if names is None or remarks is None else (names, remarks)
-        self._lists = _values(df["category_list"], copy=True)
-        self._bits = category_bits(self._lists.tolist())
+        self._lists = _Kept(columns["category_list"])
+        self._bits: np.ndarray | None | bool = False  # worked out at the first category filter
 
     def __deepcopy__(self, memo: dict[int, Any]) -> FilterIndex:
         return self  # never changed after the build: pandas deep-copies attrs at every step
 
+    def __len__(self) -> int:
+        return len(self._names.values)
+
     def __repr__(self) -> str:
-        return f"<FilterIndex of {len(self._labels):,} voices>"
+        return f"<FilterIndex of {len(self):,} voices>"
 
     def positions(self, df: pd.DataFrame) -> np.ndarray | None:
-        """Where ``df``'s rows were in the frame this index was made for (by index label),
-        or ``None`` when some label was not there."""
+        """``df``'s index labels as positions in the records, or ``None`` when they cannot be."""
         labels = df.index.to_numpy()
         if len(labels) == 0:
             return np.arange(0)
-        if (labels.dtype.kind not in "iu" or labels.min() < 0
-                or labels.max() >= len(self._inverse)):
+        if labels.dtype.kind not in "iu" or labels.min() < 0 or labels.max() >= len(self):
             return None
-        positions = self._inverse[labels]
-        return None if (positions < 0).any() else positions
-
-    @staticmethod
-    def _same(kept: np.ndarray, positions: np.ndarray, column: pd.Series) -> bool:
-        if len(positions) == len(kept) and (positions == np.arange(len(kept))).all():
-            mine = kept
-        else:
-            mine = kept[positions]
-        return bool(mine.tolist() == _values(column).tolist())
+        return labels.astype(np.intp, copy=False)
 
     def text_hits(self, df: pd.DataFrame, needle: str) -> np.ndarray | None:
         """Which of ``df``'s rows hold ``needle`` (casefolded, without ``ROW_END``) in their
         name or remark; ``None`` when ``df``'s names or remarks are not this index's."""
         positions = self.positions(df)
         if (self._texts is None or positions is None or "name" not in df or "remark" not in df
-                or not self._same(self._names, positions, df["name"])
-                or not self._same(self._remarks, positions, df["remark"])):
+                or not self._names.holds(positions, df["name"])
+                or not self._remarks.holds(positions, df["remark"])):
             return None
         hit = self._texts[0].hits(needle) | self._texts[1].hits(needle)
         return hit[positions]
@@ -184,9 +224,12 @@ class FilterIndex:
     def bits(self, df: pd.DataFrame) -> np.ndarray | None:
         """``df``'s rows' category bits; ``None`` when its category lists are not this
         index's (or a code is outside 0..62)."""
+        if self._bits is False:  # voices_frame checked that they are lists of integers
+            self._bits = category_bits(self._lists.values.tolist(), checked=True)
         positions = self.positions(df)
-        if (self._bits is None or positions is None or "category_list" not in df
-                or not self._same(self._lists, positions, df["category_list"])):
+        if (not isinstance(self._bits, np.ndarray) or positions is None
+                or "category_list" not in df
+                or not self._lists.holds(positions, df["category_list"])):
             return None
         return self._bits[positions]
 

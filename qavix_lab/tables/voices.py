@@ -148,10 +148,11 @@ def voices_frame(records: Sequence[Any] | None, *, where: str = "result") -> pd.
     columns = _columns(_field_values(rows), len(rows), VOICE_FIELDS, VOICE_COLUMNS, where)
     tables = _built_tables(columns)
     _order_labels(columns, tables)
+    filters = FilterIndex(columns)  # in the records' order: the values lie in memory in turn
     index = _popular_first(columns, len(rows))
     df = pd.DataFrame(columns, index=index, copy=False)
     df.attrs["code_tables"] = _CodeTables(tables)
-    df.attrs["filter_index"] = FilterIndex(df)
+    df.attrs["filter_index"] = filters
     return df
 
 
