@@ -71,42 +71,53 @@ def is_descending(hot: np.ndarray, use: np.ndarray) -> bool:
 
 class Joined:
     """A column's values casefolded and joined into one UTF-8 text, each followed by
-    ``ROW_END``: one search of the text finds the values holding a needle."""
+    ``ROW_END``: one search of the text finds the values holding a needle. With ``codes``, the
+    text holds each distinct value once and ``codes`` tells each row's (descriptions repeat:
+    a shorter text is a quicker search)."""
 
-    __slots__ = ("ends", "text")
+    __slots__ = ("codes", "ends", "text")
 
-    def __init__(self, text: bytes, ends: np.ndarray) -> None:
-        self.text, self.ends = text, ends
+    def __init__(self, text: bytes, ends: np.ndarray, codes: np.ndarray | None = None) -> None:
+        self.text, self.ends, self.codes = text, ends, codes
 
     @classmethod
-    def of(cls, values: Sequence[Any]) -> Joined | None:
+    def of(cls, values: Sequence[Any], *, distinct: bool = False) -> Joined | None:
         """``values`` (non-text ones count as ``""``) joined and casefolded at once: far faster
         than one casefold a value, and an ASCII column takes CPython's fast path. ``None`` when
-        a value holds ``ROW_END`` (then search value by value)."""
+        a value holds ``ROW_END`` (then search value by value). ``distinct``: join each distinct
+        value once if that makes the text at least twice as short."""
         texts = [v if isinstance(v, str) else "" for v in values]
-        return cls._joined(texts)
+        return cls._joined(texts, distinct)
 
     @classmethod
-    def of_array(cls, array: Any) -> Joined | None:
+    def of_array(cls, array: Any, *, distinct: bool = False) -> Joined | None:
         """:meth:`of` a column's array (quicker for a ``str`` array: text or missing)."""
         values = np.asarray(array, dtype=object)
         if isinstance(array.dtype, pd.StringDtype) and isinstance(array.dtype.na_value, float):
             missing = values != values  # NaN, the str dtype's missing value, is not itself
             if not missing.any():
-                return cls._joined(values.tolist())
+                return cls._joined(values.tolist(), distinct)
             if pd.isna(values[missing]).all():
                 values = values.copy()
                 values[missing] = ""
-                return cls._joined(values.tolist())
-        return cls.of(values.tolist())
+                return cls._joined(values.tolist(), distinct)
+        return cls.of(values.tolist(), distinct=distinct)
 
     @classmethod
-    def _joined(cls, texts: list[str]) -> Joined | None:
+    def _joined(cls, texts: list[str], distinct: bool) -> Joined | None:
+        codes = None
+        if distinct:
+            first = dict.fromkeys(texts)
+            if 2 * len(first) <= len(texts):
+                number = {text: i for i, text in enumerate(first)}
+                codes = np.fromiter(map(number.__getitem__, texts), dtype=np.intp,
+                                    count=len(texts))
+                texts = list(first)
         text = ROW_END.join(texts)
         if ROW_END in text and text.count(ROW_END) >= len(texts):
             return None
         folded = (text + ROW_END).casefold().encode()
-        return cls(folded, np.flatnonzero(np.frombuffer(folded, dtype=np.uint8) == 1))
+        return cls(folded, np.flatnonzero(np.frombuffer(folded, dtype=np.uint8) == 1), codes)
 
     def hits(self, needle: str) -> np.ndarray:
         """Which values contain ``needle`` (casefolded, without ``ROW_END``): every match lies
@@ -117,7 +128,7 @@ class Joined:
         starts = np.cumsum(pieces[:-1]) + len(pattern) * np.arange(len(pieces) - 1)
         hit = np.zeros(len(self.ends), dtype=bool)
         hit[np.searchsorted(self.ends, starts)] = True
-        return hit
+        return hit if self.codes is None else hit[self.codes]
 
 
 def category_bits(lists: Sequence[Any], *, checked: bool = False) -> np.ndarray | None:
@@ -187,7 +198,9 @@ class FilterIndex:
 
     def __init__(self, columns: Mapping[str, Any]) -> None:
         self._names, self._remarks = _Kept(columns["name"]), _Kept(columns["remark"])
-        names, remarks = Joined.of_array(columns["name"]), Joined.of_array(columns["remark"])
+        # names are mostly distinct, remarks (descriptions) mostly repeat
+        names = Joined.of_array(columns["name"])
+        remarks = Joined.of_array(columns["remark"], distinct=True)
         self._texts = None if names is None or remarks is None else (names, remarks)
         self._lists = _Kept(columns["category_list"])
         self._bits: np.ndarray | None | bool = False  # worked out at the first category filter
