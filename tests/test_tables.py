@@ -397,6 +397,101 @@ def test_any_filter_combination_matches_a_plain_python_filter(voices, records, d
     assert ids(got) == expected
 
 
+# a frame derived from a voice frame in the ways users do: its FilterIndex (shared through attrs)
+# must give the rows the frame's own values give, whatever was done to it
+DERIVATIONS = {
+    "copy": lambda df: df.copy(),
+    "slice": lambda df: df.iloc[3:40],
+    "every other row": lambda df: df.iloc[::2],
+    "filtered": lambda df: df[df["gender"] == 2],
+    "sorted by name": lambda df: df.sort_values("name"),
+    "back in record order": lambda df: df.sort_index(),
+    "reset index": lambda df: df.reset_index(drop=True),
+    "index by id": lambda df: df.set_index("voice_id", drop=False),
+    "doubled": lambda df: pd.concat([df.head(30), df.head(30)]),
+    "reversed labels": lambda df: df.set_axis(df.index[::-1]),
+}
+
+
+def _edit(df: pd.DataFrame, how: str, row: int) -> None:
+    label = df.index[row]
+    if how == "name":
+        df.loc[label, "name"] = "Zq Warmth"
+    elif how == "remark":
+        df.iloc[row, df.columns.get_loc("remark")] = "a ZQ voice"
+    elif how == "category":
+        df.iat[row, df.columns.get_loc("category_list")] = [2, 5]
+    elif how == "remarks upper":
+        df["remark"] = df["remark"].str.upper()
+    elif how == "no remark":
+        df.iloc[row, df.columns.get_loc("remark")] = None
+
+
+def _plain_text(df: pd.DataFrame, needle: str) -> list[str]:
+    folded = needle.casefold()
+    return [v for v, n, r in zip(df["voice_id"], df["name"], df["remark"], strict=True)
+            if folded in (n if isinstance(n, str) else "").casefold()
+            or folded in (r if isinstance(r, str) else "").casefold()]
+
+
+def _plain_category(df: pd.DataFrame, wanted: set[int]) -> list[str]:
+    return [v for v, codes in zip(df["voice_id"], df["category_list"], strict=True)
+            if wanted & set(codes)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(derive=st.lists(st.sampled_from(sorted(DERIVATIONS)), min_size=1, max_size=3),
+       edits=st.lists(st.tuples(st.sampled_from(["name", "remark", "category", "remarks upper",
+                                                 "no remark"]), st.integers(0, 20)),
+                      max_size=2),
+       needle=st.sampled_from(["warm", "zq", "e", "Sofía", "AUDIOBOOK"]),
+       wanted=st.sets(st.sampled_from([1, 2, 5, 7]), min_size=1, max_size=2))
+def test_derived_and_edited_frames_filter_by_their_own_values(voices, derive, edits, needle,
+                                                               wanted):
+    df = voices
+    for name in derive:
+        df = DERIVATIONS[name](df)
+    df = df.copy() if edits else df
+    for how, row in edits:
+        _edit(df, how, row % len(df))
+    assert list(filter_voices(df, text=needle, sort=None)["voice_id"]) == _plain_text(df, needle)
+    assert list(filter_voices(df, category=sorted(wanted), sort=None)["voice_id"]) == (
+        _plain_category(df, wanted))
+    both = filter_voices(df, text=needle, category=sorted(wanted), sort=None)
+    assert list(both["voice_id"]) == [v for v in _plain_text(df, needle)
+                                      if v in set(_plain_category(df, wanted))]
+
+
+def test_the_original_frame_sees_edits_after_searches(records):
+    df = voices_frame(records)
+    before = filter_voices(df, text="warm", category="news")
+    df.loc[before.index[0], "remark"] = "cold"
+    df.loc[before.index[0], "name"] = "Frost"
+    df.at[before.index[1], "category_list"] = [3]
+    after = filter_voices(df, text="warm", category="news", sort=None)
+    assert list(after.index) == list(before.index[2:])
+    assert list(after["voice_id"]) == [v for v in _plain_text(df, "warm")
+                                       if v in set(_plain_category(df, {1}))]
+
+
+def test_repeated_remarks_are_searched_once_each(records):
+    rows = [dict(r, remark=["Warm and calm.", "Bright!", None][i % 3]) for i, r in
+            enumerate(records)]
+    df = voices_frame(rows)
+    assert list(filter_voices(df, text="WARM", sort=None).index) == [
+        i for i in df.index if i % 3 == 0 or "warm" in rows[i]["name"].casefold()]
+    assert df.attrs["filter_index"] is not None and len(df.attrs["filter_index"]) == len(rows)
+
+
+def test_popularity_sort_of_a_reordered_frame_sorts_again(voices):
+    by_name = voices.sort_values("name")
+    got = filter_voices(by_name)
+    assert list(got.index) == list(filter_voices(voices).index)  # ties: the frame's order
+    hot = filter_voices(by_name.assign(hot_count=by_name["hot_count"][::-1].to_numpy()))
+    keys = list(zip(hot["hot_count"], hot["use_count"], strict=True))
+    assert keys == sorted(keys, reverse=True)
+
+
 # --- summaries --------------------------------------------------------------------------------
 def test_summary_counts_language_by_gender(voices, records):
     table = voice_summary(voices)
