@@ -66,6 +66,17 @@ def _column_for(df: pd.DataFrame, column: str, purpose: str) -> pd.Series:
     return df[column]
 
 
+def _holding(column: pd.Series, codes: set[Any]) -> np.ndarray:
+    """Which rows of ``column`` hold one of ``codes`` (missing values hold none)."""
+    values = column.array
+    if isinstance(values, pd.Categorical):  # a look-up of each row's category number
+        found = values.categories.get_indexer(list(codes))
+        wanted = np.zeros(len(values.categories) + 1, dtype=bool)  # the last: missing (-1)
+        wanted[found[found >= 0]] = True
+        return wanted[values.codes]
+    return column.isin(list(codes)).to_numpy(dtype=bool, na_value=False)
+
+
 # by id(frame): (a weak reference to the frame, its category column as a view, each row's codes
 # as bits), for frames whose FilterIndex does not hold their categories; copy-on-write gives an
 # edited column new memory, which the check below notices
@@ -173,7 +184,7 @@ def voice_positions(
         if value is not None and _values(value):
             codes = _wanted_codes(name, value, tables[name])
             column = _column_for(df, CODED_FILTERS[name][0], f"{name}=...")
-            mask &= column.isin(list(codes)).to_numpy(dtype=bool, na_value=False)
+            mask &= _holding(column, codes)
     if enabled_only:
         mask &= _column_for(df, "status", "enabled_only").eq(0).to_numpy(dtype=bool, na_value=False)
     # the per-row Python checks run last, on the rows the vectorised ones kept
