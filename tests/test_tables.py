@@ -428,15 +428,22 @@ def _edit(df: pd.DataFrame, how: str, row: int) -> None:
 
 
 def _plain_text(df: pd.DataFrame, needle: str) -> list[str]:
+    return list(df["voice_id"][_text_rows(df, needle)])
+
+
+def _text_rows(df: pd.DataFrame, needle: str) -> list[bool]:
     folded = needle.casefold()
-    return [v for v, n, r in zip(df["voice_id"], df["name"], df["remark"], strict=True)
-            if folded in (n if isinstance(n, str) else "").casefold()
-            or folded in (r if isinstance(r, str) else "").casefold()]
+    return [folded in (n if isinstance(n, str) else "").casefold()
+            or folded in (r if isinstance(r, str) else "").casefold()
+            for n, r in zip(df["name"], df["remark"], strict=True)]
+
+
+def _category_rows(df: pd.DataFrame, wanted: set[int]) -> list[bool]:
+    return [bool(wanted & set(codes)) for codes in df["category_list"]]
 
 
 def _plain_category(df: pd.DataFrame, wanted: set[int]) -> list[str]:
-    return [v for v, codes in zip(df["voice_id"], df["category_list"], strict=True)
-            if wanted & set(codes)]
+    return list(df["voice_id"][_category_rows(df, wanted)])
 
 
 @settings(max_examples=60, deadline=None)
@@ -458,8 +465,25 @@ def test_derived_and_edited_frames_filter_by_their_own_values(voices, derive, ed
     assert list(filter_voices(df, category=sorted(wanted), sort=None)["voice_id"]) == (
         _plain_category(df, wanted))
     both = filter_voices(df, text=needle, category=sorted(wanted), sort=None)
-    assert list(both["voice_id"]) == [v for v in _plain_text(df, needle)
-                                      if v in set(_plain_category(df, wanted))]
+    rows = [t and c for t, c in zip(_text_rows(df, needle), _category_rows(df, wanted),
+                                    strict=True)]
+    assert list(both["voice_id"]) == list(df["voice_id"][rows])
+
+
+def test_a_search_of_a_few_rows_of_a_large_catalog_matches_a_plain_search():
+    from qavix_lab.sandbox.catalog import generate_catalog
+
+    df = voices_frame(generate_catalog(20_000))  # a few rows: searched value by value
+    narrow = {"lang": "ja", "gender": "female", "age": "young"}
+    for needle in ("warm", "AR", "美", "e", "zq"):
+        got = filter_voices(df, **narrow, text=needle, sort=None)
+        rows = filter_voices(df, **narrow, sort=None)
+        assert 0 < len(rows) < 1000
+        assert list(got["voice_id"]) == _plain_text(rows, needle)
+    edited = df.copy()
+    edited.loc[rows.index[0], "remark"] = "ZQ"
+    assert list(filter_voices(edited, **narrow, text="zq")["voice_id"]) == [
+        rows["voice_id"].iloc[0]]
 
 
 def test_the_original_frame_sees_edits_after_searches(records):
@@ -470,8 +494,9 @@ def test_the_original_frame_sees_edits_after_searches(records):
     df.at[before.index[1], "category_list"] = [3]
     after = filter_voices(df, text="warm", category="news", sort=None)
     assert list(after.index) == list(before.index[2:])
-    assert list(after["voice_id"]) == [v for v in _plain_text(df, "warm")
-                                       if v in set(_plain_category(df, {1}))]
+    rows = [t and c for t, c in zip(_text_rows(df, "warm"), _category_rows(df, {1}),
+                                    strict=True)]
+    assert list(after["voice_id"]) == list(df["voice_id"][rows])
 
 
 def test_repeated_remarks_are_searched_once_each(records):

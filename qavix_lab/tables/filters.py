@@ -89,20 +89,20 @@ def _same_memory(a: pd.Series, b: pd.Series) -> bool:
             and x.shape == y.shape and x.strides == y.strides)
 
 
-def _category_bits(df: pd.DataFrame, column: pd.Series) -> np.ndarray | None:
-    """Each row's category codes as bits of one int64 (``None`` if a code is not in 0..62):
-    the frame's FilterIndex's, or built once per frame and column."""
+def _category_bits(df: pd.DataFrame, column: pd.Series, rows: np.ndarray) -> np.ndarray | None:
+    """The category codes of ``rows`` as bits of one int64 each (``None`` if a code is not
+    in 0..62): the frame's FilterIndex's, or built once per frame and column."""
     index = filter_index(df)
-    bits = None if index is None else index.bits(df)
+    bits = None if index is None else index.bits(df, rows)
     if bits is not None:
         return bits
     kept = _CATEGORY_BITS.get(id(df))
-    if kept is not None and kept[0]() is df and _same_memory(kept[1], column):
-        return kept[2]
-    bits = category_bits(column.to_numpy().tolist())
-    key = id(df)
-    _CATEGORY_BITS[key] = (weakref.ref(df, partial(_forget_bits, key)), column, bits)
-    return bits
+    if kept is None or kept[0]() is not df or not _same_memory(kept[1], column):
+        key = id(df)
+        kept = (weakref.ref(df, partial(_forget_bits, key)), column,
+                category_bits(column.to_numpy().tolist()))
+        _CATEGORY_BITS[key] = kept
+    return None if kept[2] is None else kept[2][rows]
 
 
 def _forget_bits(key: int, frame: weakref.ref[pd.DataFrame]) -> None:
@@ -113,10 +113,10 @@ def _forget_bits(key: int, frame: weakref.ref[pd.DataFrame]) -> None:
 def _category_hits(df: pd.DataFrame, rows: np.ndarray, codes: set[Any]) -> np.ndarray:
     """Which of ``rows`` have any of the category ``codes``."""
     column = _column_for(df, "category_list", "category=...")
-    bits = _category_bits(df, column)
+    bits = _category_bits(df, column, rows)
     if bits is not None and all(_is_int(type(c)) and 0 <= c < 63 for c in codes):
         wanted = sum(1 << int(c) for c in codes)
-        return (bits[rows] & wanted) != 0
+        return (bits & wanted) != 0
     lists = column.to_numpy()[rows]
     return ~np.fromiter(map(codes.isdisjoint, lists), dtype=bool, count=len(rows))
 
@@ -139,9 +139,9 @@ def _ordered(df: pd.DataFrame, rows: np.ndarray, sort: Any) -> np.ndarray:
     if isinstance(sort, str) and sort == "popularity":
         hot, use = popularity_keys(_column_for(df, "hot_count", "sort"),
                                    _column_for(df, "use_count", "sort"))
-        if is_descending(hot, use):  # voices_frame's order: increasing rows are in order
-            return rows
-        return rows[descending(hot[rows], use[rows])]
+        hot, use = hot[rows], use[rows]
+        # in voices_frame's order already: then a stable sort leaves every row where it is
+        return rows if is_descending(hot, use) else rows[descending(hot, use)]
     pairs = _sort_keys(df, sort)
     keys = df[[c for c, _ in pairs]].take(rows).reset_index(drop=True)  # only the sort columns
     try:

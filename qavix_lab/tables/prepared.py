@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import chain
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
@@ -34,6 +34,8 @@ from .records import _is_int
 
 # Between values of a column's joined text: a needle without it cannot match across two values.
 ROW_END = "\x01"
+# One search of a value costs about as much as a scan of this many bytes of the whole text.
+_BYTES_A_FIND = 400
 
 
 def popularity_keys(hot: Any, use: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -119,6 +121,17 @@ class Joined:
         folded = (text + ROW_END).casefold().encode()
         return cls(folded, np.flatnonzero(np.frombuffer(folded, dtype=np.uint8) == 1), codes)
 
+    def hits_at(self, needle: str, rows: np.ndarray) -> np.ndarray:
+        """``hits(needle)[rows]``; a few rows are searched one by one, not the whole text."""
+        values = rows if self.codes is None else self.codes[rows]
+        if len(values) * _BYTES_A_FIND >= len(self.text):
+            return self.hits(needle)[rows]
+        pattern, find = needle.encode(), self.text.find
+        ends = self.ends[values]
+        starts = np.where(values > 0, self.ends[values - 1] + 1, 0)
+        found = map(find, repeat(pattern), starts.tolist(), ends.tolist())
+        return np.fromiter(found, dtype=np.int64, count=len(values)) >= 0
+
     def hits(self, needle: str) -> np.ndarray:
         """Which values contain ``needle`` (casefolded, without ``ROW_END``): every match lies
         inside one value, the first whose end comes after it."""
@@ -180,14 +193,14 @@ class _Kept:
         self.values = np.array(array, dtype=object)
         self.addresses = addresses(self.values)
 
-    def holds(self, positions: np.ndarray, column: pd.Series) -> bool:
-        """Whether ``column``'s values are this column's at ``positions``: the same objects
-        (almost always), or equal ones."""
+    def holds(self, positions: np.ndarray, column: pd.Series, rows: np.ndarray) -> bool:
+        """Whether ``column``'s values at ``rows`` are this column's at ``positions``: the
+        same objects (almost always), or equal ones."""
         current = np.asarray(column.array, dtype=object)
-        differ = np.flatnonzero(self.addresses[positions] != addresses(current))
+        differ = np.flatnonzero(self.addresses[positions] != addresses(current)[rows])
         if len(differ) == 0:
             return True
-        return bool((self.values[positions[differ]] == current[differ]).all())
+        return bool((self.values[positions[differ]] == current[rows[differ]]).all())
 
 
 class FilterIndex:
@@ -214,35 +227,37 @@ class FilterIndex:
     def __repr__(self) -> str:
         return f"<FilterIndex of {len(self):,} voices>"
 
-    def positions(self, df: pd.DataFrame) -> np.ndarray | None:
-        """``df``'s index labels as positions in the records, or ``None`` when they cannot be."""
-        labels = df.index.to_numpy()
+    def positions(self, df: pd.DataFrame, rows: np.ndarray) -> np.ndarray | None:
+        """The labels of ``df``'s ``rows`` as positions in the records, or ``None`` when they
+        cannot be."""
+        labels = df.index.to_numpy()[rows]
         if len(labels) == 0:
             return np.arange(0)
         if labels.dtype.kind not in "iu" or labels.min() < 0 or labels.max() >= len(self):
             return None
         return labels.astype(np.intp, copy=False)
 
-    def text_hits(self, df: pd.DataFrame, needle: str) -> np.ndarray | None:
-        """Which of ``df``'s rows hold ``needle`` (casefolded, without ``ROW_END``) in their
-        name or remark; ``None`` when ``df``'s names or remarks are not this index's."""
-        positions = self.positions(df)
+    def text_hits(self, df: pd.DataFrame, rows: np.ndarray, needle: str) -> np.ndarray | None:
+        """Which of ``df``'s ``rows`` (positions) hold ``needle`` (casefolded, without
+        ``ROW_END``) in name or remark; ``None`` when their names or remarks are not this
+        index's."""
+        positions = self.positions(df, rows)
         if (self._texts is None or positions is None or "name" not in df or "remark" not in df
-                or not self._names.holds(positions, df["name"])
-                or not self._remarks.holds(positions, df["remark"])):
+                or not self._names.holds(positions, df["name"], rows)
+                or not self._remarks.holds(positions, df["remark"], rows)):
             return None
-        hit = self._texts[0].hits(needle) | self._texts[1].hits(needle)
-        return hit[positions]
+        return self._texts[0].hits_at(needle, positions) | self._texts[1].hits_at(needle,
+                                                                                  positions)
 
-    def bits(self, df: pd.DataFrame) -> np.ndarray | None:
-        """``df``'s rows' category bits; ``None`` when its category lists are not this
-        index's (or a code is outside 0..62)."""
+    def bits(self, df: pd.DataFrame, rows: np.ndarray) -> np.ndarray | None:
+        """The category bits of ``df``'s ``rows`` (positions); ``None`` when their category
+        lists are not this index's (or a code is outside 0..62)."""
         if self._bits is False:  # voices_frame checked that they are lists of integers
             self._bits = category_bits(self._lists.values.tolist(), checked=True)
-        positions = self.positions(df)
+        positions = self.positions(df, rows)
         if (not isinstance(self._bits, np.ndarray) or positions is None
                 or "category_list" not in df
-                or not self._lists.holds(positions, df["category_list"])):
+                or not self._lists.holds(positions, df["category_list"], rows)):
             return None
         return self._bits[positions]
 

@@ -77,11 +77,11 @@ def text_hits(df: pd.DataFrame, names: pd.Series, remarks: pd.Series, rows: np.n
         return (_containing(names.to_numpy()[rows], needle)
                 | _containing(remarks.to_numpy()[rows], needle))
     index = filter_index(df)
-    hit = None if index is None else index.text_hits(df, needle)
-    if hit is None:
-        joined = _folded_rows(df, names, remarks)
-        if joined is None:
-            return (_containing(names.to_numpy()[rows], needle)
-                    | _containing(remarks.to_numpy()[rows], needle))
-        hit = joined[0].hits(needle) | joined[1].hits(needle)
-    return hit if len(rows) == len(hit) else hit[rows]
+    found = None if index is None else index.text_hits(df, rows, needle)
+    if found is not None:
+        return found
+    joined = _folded_rows(df, names, remarks)
+    if joined is None:
+        return (_containing(names.to_numpy()[rows], needle)
+                | _containing(remarks.to_numpy()[rows], needle))
+    return joined[0].hits_at(needle, rows) | joined[1].hits_at(needle, rows)
