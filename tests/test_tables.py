@@ -517,6 +517,17 @@ def test_popularity_sort_of_a_reordered_frame_sorts_again(voices):
     assert keys == sorted(keys, reverse=True)
 
 
+def test_popularity_sort_sees_edited_counts(records):
+    df = voices_frame(records)
+    assert filter_voices(df).index[0] == df.index[0]
+    df.loc[df.index[-1], "hot_count"] = 10**9  # the least popular voice becomes the most
+    df.iloc[1, df.columns.get_loc("use_count")] = 0
+    got = filter_voices(df, sort="popularity")
+    assert got.index[0] == df.index[-1]
+    keys = list(zip(got["hot_count"], got["use_count"], strict=True))
+    assert keys == sorted(keys, reverse=True)
+
+
 # --- summaries --------------------------------------------------------------------------------
 def test_summary_counts_language_by_gender(voices, records):
     table = voice_summary(voices)

@@ -137,6 +137,9 @@ def _ordered(df: pd.DataFrame, rows: np.ndarray, sort: Any) -> np.ndarray:
     if sort is None:
         return rows
     if isinstance(sort, str) and sort == "popularity":
+        index = filter_index(df)
+        if index is not None and index.popular_first(df):  # then so are increasing rows
+            return rows
         hot, use = popularity_keys(_column_for(df, "hot_count", "sort"),
                                    _column_for(df, "use_count", "sort"))
         hot, use = hot[rows], use[rows]

@@ -186,16 +186,22 @@ class _Kept:
     """A column's values as ``voices_frame`` built them (in the records' order), to tell
     whether another frame's rows still hold them."""
 
-    __slots__ = ("addresses", "values")
+    __slots__ = ("addresses", "built", "values")
 
     def __init__(self, array: Any) -> None:
         # a copy of its own: pandas edits a frame's memory in place when nothing shares it
         self.values = np.array(array, dtype=object)
         self.addresses = addresses(self.values)
+        self.built: pd.Series | None = None
 
     def holds(self, positions: np.ndarray, column: pd.Series, rows: np.ndarray) -> bool:
         """Whether ``column``'s values at ``rows`` are this column's at ``positions``: the
         same objects (almost always), or equal ones."""
+        if (self.built is not None and column.array is self.built.array
+                and column.index.equals(self.built.index)):
+            # the built frame's column, which pandas copies before an edit while ``built``
+            # holds it (copy-on-write), and its labels: the very values, at those positions
+            return True
         current = np.asarray(column.array, dtype=object)
         differ = np.flatnonzero(self.addresses[positions] != addresses(current)[rows])
         if len(differ) == 0:
@@ -217,6 +223,22 @@ class FilterIndex:
         self._texts = None if names is None or remarks is None else (names, remarks)
         self._lists = _Kept(columns["category_list"])
         self._bits: np.ndarray | None | bool = False  # worked out at the first category filter
+        self._counts: tuple[pd.Series, pd.Series] | None = None
+
+    def watch(self, df: pd.DataFrame) -> None:
+        """Keep the built frame's columns (views): while they are the very ones a frame holds,
+        nothing needs checking."""
+        for kept, column in ((self._names, "name"), (self._remarks, "remark"),
+                             (self._lists, "category_list")):
+            kept.built = df[column]
+        self._counts = (df["hot_count"], df["use_count"])
+
+    def popular_first(self, df: pd.DataFrame) -> bool:
+        """Whether ``df``'s rows are known to come most popular first: its hot and use counts
+        are still the built frame's (which ``voices_frame`` ordered so), at the same labels."""
+        return self._counts is not None and all(
+            name in df and df[name].array is built.array and df.index.equals(built.index)
+            for name, built in zip(("hot_count", "use_count"), self._counts, strict=True))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> FilterIndex:
         return self  # never changed after the build: pandas deep-copies attrs at every step

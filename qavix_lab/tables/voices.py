@@ -153,6 +153,7 @@ def voices_frame(records: Sequence[Any] | None, *, where: str = "result") -> pd.
     df = pd.DataFrame(columns, index=index, copy=False)
     df.attrs["code_tables"] = _CodeTables(tables)
     df.attrs["filter_index"] = filters
+    filters.watch(df)
     return df
 
 
