@@ -182,6 +182,14 @@ def addresses(values: np.ndarray) -> np.ndarray:
     return np.frombuffer(memoryview(pointers), dtype=np.intp).copy()
 
 
+def _same_labels(index: pd.Index, other: pd.Index) -> bool:
+    """Whether two indexes hold the same labels (at once when they share their memory: an
+    index never changes)."""
+    mine, theirs = index.to_numpy(), other.to_numpy()
+    return (mine.__array_interface__ == theirs.__array_interface__ and mine.dtype != object
+            or index.equals(other))
+
+
 class _Kept:
     """A column's values as ``voices_frame`` built them (in the records' order), to tell
     whether another frame's rows still hold them."""
@@ -198,7 +206,7 @@ class _Kept:
         """Whether ``column``'s values at ``rows`` are this column's at ``positions``: the
         same objects (almost always), or equal ones."""
         if (self.built is not None and column.array is self.built.array
-                and column.index.equals(self.built.index)):
+                and _same_labels(column.index, self.built.index)):
             # the built frame's column, which pandas copies before an edit while ``built``
             # holds it (copy-on-write), and its labels: the very values, at those positions
             return True
@@ -237,7 +245,7 @@ class FilterIndex:
         """Whether ``df``'s rows are known to come most popular first: its hot and use counts
         are still the built frame's (which ``voices_frame`` ordered so), at the same labels."""
         return self._counts is not None and all(
-            name in df and df[name].array is built.array and df.index.equals(built.index)
+            name in df and df[name].array is built.array and _same_labels(df.index, built.index)
             for name, built in zip(("hot_count", "use_count"), self._counts, strict=True))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> FilterIndex:
