@@ -82,7 +82,7 @@ def main() -> int:
     args = parser.parse_args()
     # a filter takes a few ms, so a time slice given to the CPU-bound neighbour is a large share
     # of one run: more alternating runs, so that both sides get some undisturbed ones
-    repeats = (3, 7, 11) if args.quick else (7, 11, 21)
+    repeats = (3, 9, 21) if args.quick else (7, 15, 31)
     records = generate_catalog(args.voices)
     print(f"{args.voices:,} voices; times are the best of alternating runs, in CPU ms of this"
           " process (the\nwork done, without the waits for a core a busy machine adds to wall"

@@ -194,13 +194,18 @@ class _Kept:
     """A column's values as ``voices_frame`` built them (in the records' order), to tell
     whether another frame's rows still hold them."""
 
-    __slots__ = ("addresses", "built", "values")
+    __slots__ = ("addresses", "built", "built_addresses", "values")
 
     def __init__(self, array: Any) -> None:
         # a copy of its own: pandas edits a frame's memory in place when nothing shares it
         self.values = np.array(array, dtype=object)
         self.addresses = addresses(self.values)
-        self.built: pd.Series | None = None
+        self.built: pd.Series | None = None  # the column in the built frame's order
+        self.built_addresses = np.zeros(0, dtype=np.intp)
+
+    def watch(self, column: pd.Series) -> None:
+        self.built = column
+        self.built_addresses = addresses(np.asarray(column.array, dtype=object))
 
     def holds(self, positions: np.ndarray, column: pd.Series, rows: np.ndarray) -> bool:
         """Whether ``column``'s values at ``rows`` are this column's at ``positions``: the
@@ -211,7 +216,14 @@ class _Kept:
             # holds it (copy-on-write), and its labels: the very values, at those positions
             return True
         current = np.asarray(column.array, dtype=object)
-        differ = np.flatnonzero(self.addresses[positions] != addresses(current)[rows])
+        if self.built is not None and _same_labels(column.index, self.built.index):
+            # a copy of the built frame: its rows in the built frame's order, no look-up
+            if len(rows) == len(current):
+                differ = np.flatnonzero(self.built_addresses != addresses(current))
+            else:
+                differ = np.flatnonzero(self.built_addresses[rows] != addresses(current)[rows])
+        else:
+            differ = np.flatnonzero(self.addresses[positions] != addresses(current)[rows])
         if len(differ) == 0:
             return True
         return bool((self.values[positions[differ]] == current[rows[differ]]).all())
@@ -238,14 +250,15 @@ class FilterIndex:
         nothing needs checking."""
         for kept, column in ((self._names, "name"), (self._remarks, "remark"),
                              (self._lists, "category_list")):
-            kept.built = df[column]
+            kept.watch(df[column])
         self._counts = (df["hot_count"], df["use_count"])
 
     def popular_first(self, df: pd.DataFrame) -> bool:
         """Whether ``df``'s rows are known to come most popular first: its hot and use counts
         are still the built frame's (which ``voices_frame`` ordered so), at the same labels."""
         return self._counts is not None and all(
-            name in df and df[name].array is built.array and _same_labels(df.index, built.index)
+            name in df and _same_labels(df.index, built.index)
+            and (df[name].array is built.array or df[name].array.equals(built.array))
             for name, built in zip(("hot_count", "use_count"), self._counts, strict=True))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> FilterIndex:
