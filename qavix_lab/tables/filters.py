@@ -209,8 +209,9 @@ def filter_voices(df: pd.DataFrame, **filters: Any) -> pd.DataFrame:
     multi-select with nothing chosen, does not filter). ``category`` matches a voice
     with any of the given categories; ``text`` is a case-insensitive substring of the name or
     the remark. ``sort`` is ``"popularity"`` (hot_count, then use_count, descending), ``None``
-    (the frame's order; ``voices_frame`` gives the most popular first), a column name (``"-name"`` for descending) or a list of them, the first
-    one first (``["lang_name", "-hot_count"]``). The keywords are :func:`voice_positions`'s.
+    (the frame's order; ``voices_frame`` gives the most popular first), a column name
+    (``"-name"`` for descending) or a list of them, the first one first
+    (``["lang_name", "-hot_count"]``). The keywords are :func:`voice_positions`'s.
 
     >>> filter_voices(voices, lang=["en", "fr"], category="audiobook", enabled_only=True)
     """
