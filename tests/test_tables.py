@@ -73,13 +73,23 @@ def test_one_row_per_voice_with_honest_dtypes(voices, records):
 
 
 def test_ids_stay_exact_above_float_precision(voices, records):
-    assert list(voices["voice_id"]) == [str(r["id"]) for r in records]
-    assert voices["voice_id"].iloc[0] == "7300000000000000001"
+    assert list(voices.sort_index()["voice_id"]) == [str(r["id"]) for r in records]
+    assert voices["voice_id"].loc[0] == "7300000000000000001"
+
+
+def test_rows_come_most_popular_first_indexed_by_record_position(voices, records):
+    assert list(voices.index) == sorted(
+        range(len(records)), key=lambda i: (-records[i]["hotCount"], -records[i]["useCount"]))
+    assert list(voices["voice_id"]) == [str(records[i]["id"]) for i in voices.index]
+    assert voice_records(voices.sort_index()) == records
+    already = voices_frame(voice_records(voices))  # a popular-first snapshot stays as it is
+    assert isinstance(already.index, pd.RangeIndex)
+    assert already.reset_index(drop=True).equals(voices.reset_index(drop=True))
 
 
 def test_values_match_the_records(voices, records):
     first = records[0]
-    row = voices.iloc[0]
+    row = voices.loc[0]
     assert row["name"] == first["name"] and row["lang_name"] == first["langName"]
     assert row["gender"] == first["gender"] and row["gender_str"] == first["genderStr"]
     assert row["category_list"] == first["categoryList"]
@@ -124,9 +134,9 @@ def test_unknown_keys_become_snake_case_columns(records):
             enumerate(records[:4])]
     df = voices_frame(rows)
     assert df["new_field_count"].dtype == "Int64"
-    assert list(df["new_field_count"]) == [0, 1, 2, 3]
+    assert list(df.sort_index()["new_field_count"]) == [0, 1, 2, 3]
     assert df["ai_tag"].dtype == "str"
-    assert voice_records(df)[0]["newFieldCount"] == 0
+    assert voice_records(df.sort_index())[0]["newFieldCount"] == 0
 
 
 def test_missing_fields_are_missing_values(records):
@@ -257,8 +267,9 @@ def test_text_search_matches_a_plain_python_casefold_search(records, names, rema
     df = voices_frame(rows)
     for needle in needles:  # several searches of one frame
         folded = needle.casefold()
-        expected = [str(r["id"]) for r in rows
-                    if folded in r["name"].casefold() or folded in (r["remark"] or "").casefold()]
+        expected = [str(rows[i]["id"]) for i in df.index  # the frame's order
+                    if folded in rows[i]["name"].casefold()
+                    or folded in (rows[i]["remark"] or "").casefold()]
         assert list(filter_voices(df, text=needle, sort=None)["voice_id"]) == expected
 
 
@@ -268,14 +279,14 @@ def test_text_search_sees_edits_to_the_frame(records):
     df.loc[3, "name"] = "Zqx"
     df.loc[5, "remark"] = "a ZQ voice"
     assert list(filter_voices(df, text="zq", sort=None)["voice_id"]) == [
-        str(records[3]["id"]), str(records[5]["id"])]
+        str(records[i]["id"]) for i in df.index if i in (3, 5)]
     df.loc[3, "name"] = records[3]["name"]
     df["remark"] = df["remark"].str.upper()
     assert list(filter_voices(df, text="zq")["voice_id"]) == [str(records[5]["id"])]
     df.at[7, "name"] = "zQ"  # every way of writing a cell
-    df.iloc[8, df.columns.get_loc("remark")] = "zq"
+    df.iloc[8, df.columns.get_loc("remark")] = "zq"  # the 9th row: its label is its record's
     assert list(filter_voices(df, text="zq", sort=None)["voice_id"]) == [
-        str(records[i]["id"]) for i in (5, 7, 8)]
+        str(records[i]["id"]) for i in df.index if i in (5, 7, df.index[8])]
 
 
 def test_a_misspelt_value_raises_with_the_known_ones(voices):
@@ -386,6 +397,137 @@ def test_any_filter_combination_matches_a_plain_python_filter(voices, records, d
     assert ids(got) == expected
 
 
+# a frame derived from a voice frame in the ways users do: its FilterIndex (shared through attrs)
+# must give the rows the frame's own values give, whatever was done to it
+DERIVATIONS = {
+    "copy": lambda df: df.copy(),
+    "slice": lambda df: df.iloc[3:40],
+    "every other row": lambda df: df.iloc[::2],
+    "filtered": lambda df: df[df["gender"] == 2],
+    "sorted by name": lambda df: df.sort_values("name"),
+    "back in record order": lambda df: df.sort_index(),
+    "reset index": lambda df: df.reset_index(drop=True),
+    "index by id": lambda df: df.set_index("voice_id", drop=False),
+    "doubled": lambda df: pd.concat([df.head(30), df.head(30)]),
+    "reversed labels": lambda df: df.set_axis(df.index[::-1]),
+}
+
+
+def _edit(df: pd.DataFrame, how: str, row: int) -> None:
+    label = df.index[row]
+    if how == "name":
+        df.loc[label, "name"] = "Zq Warmth"
+    elif how == "remark":
+        df.iloc[row, df.columns.get_loc("remark")] = "a ZQ voice"
+    elif how == "category":
+        df.iat[row, df.columns.get_loc("category_list")] = [2, 5]
+    elif how == "remarks upper":
+        df["remark"] = df["remark"].str.upper()
+    elif how == "no remark":
+        df.iloc[row, df.columns.get_loc("remark")] = None
+
+
+def _plain_text(df: pd.DataFrame, needle: str) -> list[str]:
+    return list(df["voice_id"][_text_rows(df, needle)])
+
+
+def _text_rows(df: pd.DataFrame, needle: str) -> list[bool]:
+    folded = needle.casefold()
+    return [folded in (n if isinstance(n, str) else "").casefold()
+            or folded in (r if isinstance(r, str) else "").casefold()
+            for n, r in zip(df["name"], df["remark"], strict=True)]
+
+
+def _category_rows(df: pd.DataFrame, wanted: set[int]) -> list[bool]:
+    return [bool(wanted & set(codes)) for codes in df["category_list"]]
+
+
+def _plain_category(df: pd.DataFrame, wanted: set[int]) -> list[str]:
+    return list(df["voice_id"][_category_rows(df, wanted)])
+
+
+@settings(max_examples=60, deadline=None)
+@given(derive=st.lists(st.sampled_from(sorted(DERIVATIONS)), min_size=1, max_size=3),
+       edits=st.lists(st.tuples(st.sampled_from(["name", "remark", "category", "remarks upper",
+                                                 "no remark"]), st.integers(0, 20)),
+                      max_size=2),
+       needle=st.sampled_from(["warm", "zq", "e", "Sofía", "AUDIOBOOK"]),
+       wanted=st.sets(st.sampled_from([1, 2, 5, 7]), min_size=1, max_size=2))
+def test_derived_and_edited_frames_filter_by_their_own_values(voices, derive, edits, needle,
+                                                               wanted):
+    df = voices
+    for name in derive:
+        df = DERIVATIONS[name](df)
+    df = df.copy() if edits else df
+    for how, row in edits:
+        _edit(df, how, row % len(df))
+    assert list(filter_voices(df, text=needle, sort=None)["voice_id"]) == _plain_text(df, needle)
+    assert list(filter_voices(df, category=sorted(wanted), sort=None)["voice_id"]) == (
+        _plain_category(df, wanted))
+    both = filter_voices(df, text=needle, category=sorted(wanted), sort=None)
+    rows = [t and c for t, c in zip(_text_rows(df, needle), _category_rows(df, wanted),
+                                    strict=True)]
+    assert list(both["voice_id"]) == list(df["voice_id"][rows])
+
+
+def test_a_search_of_a_few_rows_of_a_large_catalog_matches_a_plain_search():
+    from qavix_lab.sandbox.catalog import generate_catalog
+
+    df = voices_frame(generate_catalog(20_000))  # a few rows: searched value by value
+    narrow = {"lang": "ja", "gender": "female", "age": "young"}
+    for needle in ("warm", "AR", "美", "e", "zq"):
+        got = filter_voices(df, **narrow, text=needle, sort=None)
+        rows = filter_voices(df, **narrow, sort=None)
+        assert 0 < len(rows) < 1000
+        assert list(got["voice_id"]) == _plain_text(rows, needle)
+    edited = df.copy()
+    edited.loc[rows.index[0], "remark"] = "ZQ"
+    assert list(filter_voices(edited, **narrow, text="zq")["voice_id"]) == [
+        rows["voice_id"].iloc[0]]
+
+
+def test_the_original_frame_sees_edits_after_searches(records):
+    df = voices_frame(records)
+    before = filter_voices(df, text="warm", category="news")
+    df.loc[before.index[0], "remark"] = "cold"
+    df.loc[before.index[0], "name"] = "Frost"
+    df.at[before.index[1], "category_list"] = [3]
+    after = filter_voices(df, text="warm", category="news", sort=None)
+    assert list(after.index) == list(before.index[2:])
+    rows = [t and c for t, c in zip(_text_rows(df, "warm"), _category_rows(df, {1}),
+                                    strict=True)]
+    assert list(after["voice_id"]) == list(df["voice_id"][rows])
+
+
+def test_repeated_remarks_are_searched_once_each(records):
+    rows = [dict(r, remark=["Warm and calm.", "Bright!", None][i % 3]) for i, r in
+            enumerate(records)]
+    df = voices_frame(rows)
+    assert list(filter_voices(df, text="WARM", sort=None).index) == [
+        i for i in df.index if i % 3 == 0 or "warm" in rows[i]["name"].casefold()]
+    assert df.attrs["filter_index"] is not None and len(df.attrs["filter_index"]) == len(rows)
+
+
+def test_popularity_sort_of_a_reordered_frame_sorts_again(voices):
+    by_name = voices.sort_values("name")
+    got = filter_voices(by_name)
+    assert list(got.index) == list(filter_voices(voices).index)  # ties: the frame's order
+    hot = filter_voices(by_name.assign(hot_count=by_name["hot_count"][::-1].to_numpy()))
+    keys = list(zip(hot["hot_count"], hot["use_count"], strict=True))
+    assert keys == sorted(keys, reverse=True)
+
+
+def test_popularity_sort_sees_edited_counts(records):
+    df = voices_frame(records)
+    assert filter_voices(df).index[0] == df.index[0]
+    df.loc[df.index[-1], "hot_count"] = 10**9  # the least popular voice becomes the most
+    df.iloc[1, df.columns.get_loc("use_count")] = 0
+    got = filter_voices(df, sort="popularity")
+    assert got.index[0] == df.index[-1]
+    keys = list(zip(got["hot_count"], got["use_count"], strict=True))
+    assert keys == sorted(keys, reverse=True)
+
+
 # --- summaries --------------------------------------------------------------------------------
 def test_summary_counts_language_by_gender(voices, records):
     table = voice_summary(voices)
@@ -426,10 +568,11 @@ def test_save_and_load_round_trip(tmp_path, voices, records):
 
 
 def test_a_frame_saves_back_to_the_same_records(tmp_path, voices, records):
-    assert voice_records(voices) == records
+    assert voice_records(voices) == [records[i] for i in voices.index]
     subset = filter_voices(voices, lang="de", sort=None)
     path = save_catalog(subset, tmp_path / "de.json")
-    assert load_catalog_records(path) == [r for r in records if str(r["id"]) in ids(subset)]
+    assert load_catalog_records(path) == [records[i] for i in voices.index
+                                          if str(records[i]["id"]) in ids(subset)]
 
 
 def test_a_bare_list_or_a_web_result_loads_too(tmp_path, voices, records):

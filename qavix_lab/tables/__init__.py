@@ -7,6 +7,8 @@ no network: everything here works offline on a saved snapshot.
   descriptions ``category`` (in code order), times ``datetime64[s, Asia/Shanghai]``, category
   codes and names lists in ``object`` columns; keys the library does not know yet are kept as
   extra snake_case columns.
+- :func:`voices_frame` gives the most popular voices first; the index is each voice's position
+  in the records (``voices.sort_index()`` has their order).
 - :func:`filter_voices` takes codes or descriptions, case-insensitive, or lists of them (any-of).
   A text value that names nothing in the catalog (``lang="englsh"``) raises ``ValidationError``
   listing the known values: a typo is never mistaken for "no such voices". An integer code that

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ValidationError
+from .prepared import category_bits, descending, filter_index, is_descending, popularity_keys
 from .records import _is_int
 from .search import text_hits
 from .voices import CODED_FILTERS, code_tables
@@ -65,8 +66,20 @@ def _column_for(df: pd.DataFrame, column: str, purpose: str) -> pd.Series:
     return df[column]
 
 
+def _holding(column: pd.Series, codes: set[Any]) -> np.ndarray:
+    """Which rows of ``column`` hold one of ``codes`` (missing values hold none)."""
+    values = column.array
+    if isinstance(values, pd.Categorical):  # a look-up of each row's category number
+        found = values.categories.get_indexer(list(codes))
+        wanted = np.zeros(len(values.categories) + 1, dtype=bool)  # the last: missing (-1)
+        wanted[found[found >= 0]] = True
+        return wanted[values.codes]
+    return column.isin(list(codes)).to_numpy(dtype=bool, na_value=False)
+
+
 # by id(frame): (a weak reference to the frame, its category column as a view, each row's codes
-# as bits); copy-on-write gives an edited column new memory, which the check below notices
+# as bits), for frames whose FilterIndex does not hold their categories; copy-on-write gives an
+# edited column new memory, which the check below notices
 _CATEGORY_BITS: dict[int, tuple[weakref.ref[pd.DataFrame], pd.Series, np.ndarray | None]] = {}
 
 
@@ -76,24 +89,20 @@ def _same_memory(a: pd.Series, b: pd.Series) -> bool:
             and x.shape == y.shape and x.strides == y.strides)
 
 
-def _category_bits(df: pd.DataFrame, column: pd.Series) -> np.ndarray | None:
-    """Each row's category codes as bits of one int64 (``None`` if a code is not in 0..62),
-    built once per frame and column."""
+def _category_bits(df: pd.DataFrame, column: pd.Series, rows: np.ndarray) -> np.ndarray | None:
+    """The category codes of ``rows`` as bits of one int64 each (``None`` if a code is not
+    in 0..62): the frame's FilterIndex's, or built once per frame and column."""
+    index = filter_index(df)
+    bits = None if index is None else index.bits(df, rows)
+    if bits is not None:
+        return bits
     kept = _CATEGORY_BITS.get(id(df))
-    if kept is not None and kept[0]() is df and _same_memory(kept[1], column):
-        return kept[2]
-    lists = column.to_numpy()
-    flat: list[Any] = (list(chain.from_iterable(lists)) if set(map(type, lists)) <= {list}
-                       else [None])
-    bits = None
-    if all(_is_int(type(c)) and 0 <= c < 63 for c in set(flat)):
-        rows = np.repeat(np.arange(len(lists)), np.fromiter(map(len, lists), dtype=np.int64,
-                                                            count=len(lists)))
-        bits = np.zeros(len(lists), dtype=np.int64)
-        np.bitwise_or.at(bits, rows, np.left_shift(1, np.array(flat, dtype=np.int64)))
-    key = id(df)
-    _CATEGORY_BITS[key] = (weakref.ref(df, partial(_forget_bits, key)), column, bits)
-    return bits
+    if kept is None or kept[0]() is not df or not _same_memory(kept[1], column):
+        key = id(df)
+        kept = (weakref.ref(df, partial(_forget_bits, key)), column,
+                category_bits(column.to_numpy().tolist()))
+        _CATEGORY_BITS[key] = kept
+    return None if kept[2] is None else kept[2][rows]
 
 
 def _forget_bits(key: int, frame: weakref.ref[pd.DataFrame]) -> None:
@@ -104,27 +113,12 @@ def _forget_bits(key: int, frame: weakref.ref[pd.DataFrame]) -> None:
 def _category_hits(df: pd.DataFrame, rows: np.ndarray, codes: set[Any]) -> np.ndarray:
     """Which of ``rows`` have any of the category ``codes``."""
     column = _column_for(df, "category_list", "category=...")
-    bits = _category_bits(df, column)
+    bits = _category_bits(df, column, rows)
     if bits is not None and all(_is_int(type(c)) and 0 <= c < 63 for c in codes):
         wanted = sum(1 << int(c) for c in codes)
-        return (bits[rows] & wanted) != 0
+        return (bits & wanted) != 0
     lists = column.to_numpy()[rows]
     return ~np.fromiter(map(codes.isdisjoint, lists), dtype=bool, count=len(rows))
-
-
-def _descending(hot: np.ndarray, use: np.ndarray) -> np.ndarray:
-    """Positions by ``hot`` then ``use``, both descending, ties in their order (a stable sort)."""
-    count = len(hot)
-    if count == 0:
-        return np.arange(0)
-    hot_top, use_top = int(hot.max()), int(use.max())
-    use_span = use_top - int(use.min()) + 1
-    if ((hot_top - int(hot.min())) * use_span + use_span) * count >= 2**63:
-        return np.lexsort((-use, -hot))
-    # one distinct int64 per row (the position breaks ties): a plain sort is stable, and 10x
-    # faster than lexsort
-    keys = ((hot_top - hot) * use_span + (use_top - use)) * count + np.arange(count)
-    return np.sort(keys) % count
 
 
 def _sort_keys(df: pd.DataFrame, sort: Any) -> list[tuple[str, bool]]:
@@ -143,9 +137,14 @@ def _ordered(df: pd.DataFrame, rows: np.ndarray, sort: Any) -> np.ndarray:
     if sort is None:
         return rows
     if isinstance(sort, str) and sort == "popularity":
-        hot = _column_for(df, "hot_count", "sort").to_numpy(dtype="int64", na_value=-1)[rows]
-        use = _column_for(df, "use_count", "sort").to_numpy(dtype="int64", na_value=-1)[rows]
-        return rows[_descending(hot, use)]
+        index = filter_index(df)
+        if index is not None and index.popular_first(df):  # then so are increasing rows
+            return rows
+        hot, use = popularity_keys(_column_for(df, "hot_count", "sort"),
+                                   _column_for(df, "use_count", "sort"))
+        hot, use = hot[rows], use[rows]
+        # in voices_frame's order already: then a stable sort leaves every row where it is
+        return rows if is_descending(hot, use) else rows[descending(hot, use)]
     pairs = _sort_keys(df, sort)
     keys = df[[c for c, _ in pairs]].take(rows).reset_index(drop=True)  # only the sort columns
     try:
@@ -188,7 +187,7 @@ def voice_positions(
         if value is not None and _values(value):
             codes = _wanted_codes(name, value, tables[name])
             column = _column_for(df, CODED_FILTERS[name][0], f"{name}=...")
-            mask &= column.isin(list(codes)).to_numpy(dtype=bool, na_value=False)
+            mask &= _holding(column, codes)
     if enabled_only:
         mask &= _column_for(df, "status", "enabled_only").eq(0).to_numpy(dtype=bool, na_value=False)
     # the per-row Python checks run last, on the rows the vectorised ones kept
@@ -210,8 +209,9 @@ def filter_voices(df: pd.DataFrame, **filters: Any) -> pd.DataFrame:
     multi-select with nothing chosen, does not filter). ``category`` matches a voice
     with any of the given categories; ``text`` is a case-insensitive substring of the name or
     the remark. ``sort`` is ``"popularity"`` (hot_count, then use_count, descending), ``None``
-    (catalog order), a column name (``"-name"`` for descending) or a list of them, the first
-    one first (``["lang_name", "-hot_count"]``). The keywords are :func:`voice_positions`'s.
+    (the frame's order; ``voices_frame`` gives the most popular first), a column name
+    (``"-name"`` for descending) or a list of them, the first one first
+    (``["lang_name", "-hot_count"]``). The keywords are :func:`voice_positions`'s.
 
     >>> filter_voices(voices, lang=["en", "fr"], category="audiobook", enabled_only=True)
     """

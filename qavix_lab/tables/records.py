@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from itertools import chain
 from operator import itemgetter
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -47,7 +47,8 @@ _ACCEPTS: dict[str, tuple[Callable[[type], bool], str]] = {
 }
 
 
-def _reject(values: Sequence[Any], index: int, key: str, wanted: str, where: str) -> None:
+def _reject(values: Sequence[Any], index: int, key: str, wanted: str, where: str,
+            ) -> NoReturn:
     value = values[index]
     raise MalformedResponse(
         f"{key!r} should be {wanted}, got {type(value).__name__} {str(value)[:60]!r}",
@@ -55,17 +56,21 @@ def _reject(values: Sequence[Any], index: int, key: str, wanted: str, where: str
     )
 
 
-def _check_types(values: Sequence[Any], kind: str, key: str, where: str) -> None:
+def _check_types(values: Sequence[Any], kind: str, key: str, where: str,
+                 types: set[type] | None = None) -> set[type]:
+    """The values' types (``types``, when known, are those of a sample that holds every type);
+    a value of a type ``kind`` does not accept raises ``MalformedResponse``."""
     accepts, wanted = _ACCEPTS[kind]
-    if all(t is type(None) or accepts(t) for t in set(map(type, values))):
-        return
+    found = set(map(type, values)) if types is None else types
+    if all(t is type(None) or accepts(t) for t in found):
+        return found
     bad = next(i for i, v in enumerate(values) if v is not None and not accepts(type(v)))
     _reject(values, bad, key, wanted, where)
 
 
-def _int_column(values: list[Any], key: str, where: str) -> Any:
+def _int_column(values: list[Any], types: set[type], key: str, where: str) -> Any:
     try:
-        if None in values:
+        if type(None) in types:
             return pd.array(values, dtype="Int64")
         return pd.array(np.array(values, dtype=np.int64), dtype="Int64")
     except (OverflowError, TypeError, ValueError):
@@ -90,9 +95,8 @@ def _time_column(values: list[Any], key: str, where: str) -> Any:
     return moments.as_unit("s").tz_localize(SERVICE_TZ)
 
 
-def _list_column(values: list[Any], kind: str, key: str, where: str) -> Any:
-    clean = set(map(type, values)) <= {list}
-    lists = values if clean else [[] if v is None else list(v) for v in values]
+def _list_column(values: list[Any], types: set[type], kind: str, key: str, where: str) -> Any:
+    lists = values if types <= {list} else [[] if v is None else list(v) for v in values]
     element_ok = _is_int if kind == "int_list" else (lambda t: t is str)
     if not all(element_ok(t) for t in set(map(type, chain.from_iterable(lists)))):
         bad = next(i for i, v in enumerate(lists) if not all(element_ok(type(x)) for x in v))
@@ -100,27 +104,37 @@ def _list_column(values: list[Any], kind: str, key: str, where: str) -> Any:
     return pd.Series(lists, dtype=object).array
 
 
-def _label_column(values: list[str | None]) -> pd.Categorical:
-    labels = sorted(v for v in set(values) if v is not None)
+def _label_column(values: list[str | None], key: str, where: str) -> pd.Categorical:
+    distinct = set(values)
+    _check_types(values, "label", key, where, types=set(map(type, distinct)))
+    labels = sorted(v for v in distinct if v is not None)
     index: dict[str | None, int] = {label: i for i, label in enumerate(labels)} | {None: -1}
     codes = np.fromiter(map(index.__getitem__, values), dtype=np.int32, count=len(values))
     return pd.Categorical.from_codes(codes, categories=pd.Index(labels, dtype="str"))
 
 
+def _ids(values: list[Any], types: set[type]) -> list[Any]:
+    if types <= {str}:
+        return values
+    if types <= {int}:
+        return list(map(str, values))
+    return [None if v is None else str(v) for v in values]
+
+
 def _column(values: list[Any], kind: str, key: str, where: str) -> Any:
-    _check_types(values, kind, key, where)
+    if kind == "label":
+        return _label_column(values, key, where)
+    types = _check_types(values, kind, key, where)
     if kind == "id":
-        return pd.array([None if v is None else str(v) for v in values], dtype="str")
+        return pd.array(_ids(values, types), dtype="str")
     if kind == "text":
         return pd.array(values, dtype="str")
-    if kind == "label":
-        return _label_column(values)
     if kind == "int":
-        return _int_column(values, key, where)
+        return _int_column(values, types, key, where)
     if kind == "time":
         return _time_column(values, key, where)
     if kind in ("int_list", "str_list"):
-        return _list_column(values, kind, key, where)
+        return _list_column(values, types, kind, key, where)
     return pd.Series(values, dtype=object).array
 
 
@@ -166,10 +180,19 @@ def _records(records: Any, what: str, where: str) -> list[dict[str, Any]]:
 
 def _field_values(records: list[dict[str, Any]]) -> dict[str, list[Any]]:
     """Every key's values, one list per key (``None`` where a record lacks the key)."""
+    first = list(records[0]) if records else []
+    if len(first) > 1 and set(map(len, records)) == {len(first)}:
+        # every record has the first one's keys if each has as many and none lacks one: then the
+        # records are read row by row in C (each dict once; a key at a time is 2x slower)
+        try:
+            flat = list(chain.from_iterable(map(itemgetter(*first), records)))
+        except KeyError:
+            pass
+        else:
+            step = len(first)
+            return {key: flat[i::step] for i, key in sorted(enumerate(first), key=itemgetter(1))}
     keys = set().union(*records)
-    complete = {len(r) for r in records} <= {len(keys)}  # then every record has every key
-    return {key: list(map(itemgetter(key), records)) if complete else [r.get(key) for r in records]
-            for key in sorted(keys)}
+    return {key: [r.get(key) for r in records] for key in sorted(keys)}
 
 
 def _columns(values: Mapping[str, list[Any]], length: int, fields: Mapping[str, str],

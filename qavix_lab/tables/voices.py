@@ -10,9 +10,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import chain
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ValidationError
+from .prepared import FilterIndex, descending, popularity_keys
 from .records import _columns, _field_values, _records, snake_case
 
 # The TimbreInfoDto fields (wire key -> kind), in the reference's order.
@@ -58,9 +60,10 @@ def _category_pairs(codes: Sequence[list[Any]], labels: Sequence[list[Any]]) -> 
     return _pairs([c for c, _ in pairs], [s for _, s in pairs])
 
 
-def _tables_from(column: Callable[[str], Sequence[Any]]) -> dict[str, dict[Any, str]]:
-    tables = {name: _pairs(column(code), column(label))
-              for name, (code, label) in CODED_FILTERS.items() if label}
+def _tables_from(pairs: Callable[[str, str], dict[Any, str]],
+                 column: Callable[[str], Sequence[Any]]) -> dict[str, dict[Any, str]]:
+    """Every code table: ``pairs(code column, description column)`` for the coded fields."""
+    tables = {name: pairs(code, label) for name, (code, label) in CODED_FILTERS.items() if label}
     tables["category"] = _category_pairs(column("category_list"), column("category_str_list"))
     return tables | {name: dict(names) for name, names in FIXED_NAMES.items()}
 
@@ -83,7 +86,10 @@ def code_tables(df: pd.DataFrame) -> dict[str, dict[Any, str]]:
     stored = df.attrs.get("code_tables")
     if stored is not None:
         return {name: dict(table) for name, table in stored.items()}
-    return _tables_from(lambda name: df[name].tolist() if name in df else [])
+    def column(name: str) -> list[Any]:
+        return df[name].tolist() if name in df else []
+
+    return _tables_from(lambda code, label: _pairs(column(code), column(label)), column)
 
 
 def _order_labels(columns: dict[str, Any], tables: Mapping[str, dict[Any, str]]) -> None:
@@ -96,22 +102,58 @@ def _order_labels(columns: dict[str, Any], tables: Mapping[str, dict[Any, str]])
             columns[label] = columns[label].reorder_categories(known + rest, ordered=True)
 
 
-def voices_frame(records: Sequence[Any] | None, *, where: str = "result") -> pd.DataFrame:
-    """One row per voice, a column per ``TimbreInfoDto`` field (snake_case), honest dtypes.
+def _label_pairs(codes: Any, labels: pd.Categorical) -> dict[Any, str]:
+    """code -> description as the data pairs them (sorted by code), from the built arrays:
+    the distinct (code, description) pairs of a few integers a row, not of 50,000 objects."""
+    if isinstance(codes, pd.Categorical):
+        code_ids, distinct = codes.codes.astype(np.int64), codes.categories
+    else:
+        code_ids, distinct = pd.factorize(codes, use_na_sentinel=True)
+    width = len(labels.categories) + 1
+    pairs = code_ids.astype(np.int64) * width + labels.codes
+    pairs = pd.unique(pairs[(code_ids >= 0) & (labels.codes >= 0)])
+    found = zip(distinct.take(pairs // width).tolist(),
+                labels.categories.take(pairs % width).tolist(), strict=True)
+    return dict(sorted(found))
 
-    ``None`` or ``[]`` gives an empty frame with every column. A record that is not an object,
-    or a field of the wrong type, raises ``MalformedResponse`` naming ``where[index].field``.
+
+def _built_tables(columns: Mapping[str, Any]) -> dict[str, dict[Any, str]]:
+    return _tables_from(lambda code, label: _label_pairs(columns[code], columns[label]),
+                        lambda name: columns[name].to_numpy())
+
+
+def _popular_first(columns: dict[str, Any], length: int) -> pd.Index:
+    """Reorders ``columns`` most popular first (hot_count, then use_count, descending; ties in
+    the records' order); the records' positions in the new order, as the index."""
+    order = descending(*popularity_keys(columns["hot_count"], columns["use_count"]))
+    if (order == np.arange(length)).all():
+        return pd.RangeIndex(length)
+    for name, array in columns.items():
+        columns[name] = array.take(order)
+    return pd.Index(order)
+
+
+def voices_frame(records: Sequence[Any] | None, *, where: str = "result") -> pd.DataFrame:
+    """One row per voice, a column per ``TimbreInfoDto`` field (snake_case), honest dtypes,
+    the most popular voices first (hot_count, then use_count, descending).
+
+    The index is each voice's position in ``records``: ``voices.loc[0]`` is ``records[0]``, and
+    ``voices.sort_index()`` has the records' order. ``None`` or ``[]`` gives an empty frame
+    with every column. A record that is not an object, or a field of the wrong type, raises
+    ``MalformedResponse`` naming ``where[index].field``.
 
     >>> voices = voices_frame(client.voices.records())
     """
     rows = _records(records, "voice", where)
-    values = _field_values(rows)
-    columns = _columns(values, len(rows), VOICE_FIELDS, VOICE_COLUMNS, where)
-    tables = _tables_from(lambda name: columns[name].to_numpy() if name.endswith("_list")
-                          else values.get(_VOICE_KEYS[name], []))
+    columns = _columns(_field_values(rows), len(rows), VOICE_FIELDS, VOICE_COLUMNS, where)
+    tables = _built_tables(columns)
     _order_labels(columns, tables)
-    df = pd.DataFrame(columns, index=pd.RangeIndex(len(rows)), copy=False)
+    filters = FilterIndex(columns)  # in the records' order: the values lie in memory in turn
+    index = _popular_first(columns, len(rows))
+    df = pd.DataFrame(columns, index=index, copy=False)
     df.attrs["code_tables"] = _CodeTables(tables)
+    df.attrs["filter_index"] = filters
+    filters.watch(df)
     return df
 
 
