@@ -8,9 +8,10 @@ task, ``import qavix_lab`` <= 1.2x ``import httpx``. Ends with one MET/MISSED li
 The raw capacity (the oracle) is a plain ``httpx.AsyncClient`` that knows the task duration:
 create, sleep exactly ``tts_seconds + 0.05`` after the answer, query once; no ledger, no
 download, as ours here (``create`` + ``wait``, no observer: the ledger is ``tts.batch``'s).
-Its httpx pool spends more CPU per request than the sandbox does, and AsyncClient's pool does
-not (:mod:`qavix_lab.client.pool`), so the same oracle over that pool is measured too and
-printed for information: ours against it is the client's own overhead.
+It runs twice per round: over httpx's own pool, and over the pool AsyncClient uses
+(:mod:`qavix_lab.client.pool`; httpx's spends more CPU per request than the sandbox does). The
+faster of the two is the raw capacity the goal is judged against, so that our pool's gain
+counts for the oracle too and the goal measures the client's own overhead.
 
     python benchmarks/bench_client.py [--tasks 1000] [--concurrency 100] [--tts-seconds 3]
 """
@@ -113,7 +114,7 @@ def main() -> int:
     parser.add_argument("--naive-tasks", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=2, help="alternating runs, best kept")
     parser.add_argument("--no-linear-oracle", action="store_true",
-                        help="skip the information-only oracle over AsyncClient's pool")
+                        help="run the oracle over httpx's own pool only (a weaker floor)")
     args = parser.parse_args()
     n = args.tasks
     raws, linears, runs = [], [], []
@@ -126,18 +127,18 @@ def main() -> int:
                 linears.append(asyncio.run(raw_capacity(url, key, n, args.concurrency,
                                                         args.tts_seconds, linear_pool=True)))
         naive_s = naive(url, key, args.naive_tasks)
-    raw = min(raws)
+    raw = min(raws + linears)  # the fastest client we know of is the floor
     ours_s, polls = min(runs)
     naive_rate, ours_rate, raw_rate = args.naive_tasks / naive_s, n / ours_s, n / raw
     base = import_seconds("import httpx")
     ours_import = import_seconds("import qavix_lab")
-    linear = [("raw capacity over AsyncClient's pool (info)", f"{min(linears):.2f} s", ""),
-              ("ours / that (info)", f"{100 * min(linears) / ours_s:.0f}%", "")] if linears else []
+    oracles = [("  oracle over httpx's pool", f"{min(raws):.2f} s", "")] + (
+        [("  oracle over AsyncClient's pool", f"{min(linears):.2f} s", "")] if linears else [])
     table([
         (f"AsyncClient, {n} tasks", f"{ours_s:.2f} s", ""),
         ("  throughput", f"{ours_rate:.1f} tasks/s", ""),
-        (f"raw capacity ({n} tasks, oracle)", f"{raw:.2f} s", ""),
-        *linear,
+        (f"raw capacity ({n} tasks, the faster oracle)", f"{raw:.2f} s", ""),
+        *oracles,
         (f"naive sync loop ({args.naive_tasks} tasks)", f"{naive_rate:.2f} tasks/s", ""),
         ("ours / naive", f"{ours_rate / naive_rate:.1f}x", ""),
         ("ours / raw capacity", f"{100 * ours_rate / raw_rate:.0f}%", ">= 92%"),
