@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from functools import cache
 from itertools import chain, repeat
 from operator import attrgetter, itemgetter
+from sys import intern
 from typing import Any
 
 import msgspec
@@ -31,7 +32,7 @@ from .draft import WORD_TAGS, Draft, carry_speakers
 from .lfasr import _segment_ids, _unless_placeholder
 from .sentence_list import SENTENCE_KEYS
 
-CHUNK = 2048  # sentences decoded at a time
+CHUNK = 256  # sentences decoded at a time: their objects stay in the CPU's cache
 # keys of wrappers and envelopes the general reader unwraps (and checks)
 _WRAPPERS = frozenset({"content", "orderResult", "descInfo", "orderInfo", "code", "err_no", "ok",
                        "failed", "data", "action", "cn", "seg_id", "biz"})
@@ -156,7 +157,7 @@ def _read_list(items: list[msgspec.Raw], format: str | None) -> Draft | None:
     return _sentence_list(items) if shape == "sentences" else _rtasr(items)
 
 
-# --- the sentence list --------------------------------------------------------------------------
+# --- the sentence list ------------------------------------------------------------------------
 def _sentence_list(items: list[msgspec.Raw]) -> Draft:
     decode = _decoder(_Row).decode
     bg, ed, speaker, onebest, dst = [], [], [], [], []
@@ -179,28 +180,28 @@ def _sentence_list(items: list[msgspec.Raw]) -> Draft:
     return draft
 
 
-# --- rtasr messages -------------------------------------------------------------------------------
+# --- rtasr messages ---------------------------------------------------------------------------
 def _rtasr(items: list[msgspec.Raw]) -> Draft:
     decode = _decoder(_Message).decode
-    sentences, words = _SentenceColumns(), _WordColumns()
+    sentences, words = _SentenceColumns(), _WordColumns(confidence=False)  # a placeholder
     segments: list[str] = []
     trans: list[_Message] = []
     for chunk in _chunks(items):
         messages = [decode(r) for r in chunk]
-        sts = []
-        for m in messages:
-            if m.data is not None or m.action is not None:
-                raise _Unusual
-            if m.biz == "trans":
-                trans.append(m)
-            elif m.cn is not None:
-                sts.append(m.cn.st)
-                segments.append(_text(m.seg_id))
-            else:
-                raise _Unusual
-        sentences.add(sts, words)
-        del messages, sts
-    if not segments:
+        n = len(messages)
+        if list(map(attrgetter("data"), messages)).count(None) != n \
+                or list(map(attrgetter("action"), messages)).count(None) != n:
+            raise _Unusual  # envelopes
+        speech = [m for m in messages if m.biz != "trans"]
+        if len(speech) < n:
+            trans += [m for m in messages if m.biz == "trans"]
+        found = list(map(attrgetter("cn"), speech))
+        if found.count(None):
+            raise _Unusual  # neither a result nor a translation
+        segments += _texts(map(attrgetter("seg_id"), speech), None)
+        sentences.add(list(map(attrgetter("st"), found)), words)
+        del messages, speech, found
+    if not segments or None in segments:
         raise _Unusual
     if len(rtasr._latest(segments, sentences.kinds)) != len(segments):
         raise _Unusual  # intermediate results that later ones replace
@@ -211,15 +212,16 @@ def _rtasr(items: list[msgspec.Raw]) -> Draft:
     if draft.word_role is None:
         draft.speaker = carry_speakers(draft.speaker)
     if trans:
-        ids = [_text(m.segId) for m in trans]
+        ids = _texts(map(attrgetter("segId"), trans), None)
         kinds = _texts(map(attrgetter("type"), trans), "0")
-        if len(rtasr._latest(ids, kinds)) != len(ids) or any(m.dst is None for m in trans):
+        if None in ids or len(rtasr._latest(ids, kinds)) != len(ids) \
+                or list(map(attrgetter("dst"), trans)).count(None):
             raise _Unusual
         _attach(draft, ids, trans)
     return draft
 
 
-# --- long-audio results ----------------------------------------------------------------------------
+# --- long-audio results ----------------------------------------------------------------------
 def _read_lfasr(top: dict[str, msgspec.Raw], raw: bool) -> Draft | None:
     if _WRAPPERS.intersection(top) or not ({"lattice", "lattice2"} & top.keys()):
         return None
@@ -247,15 +249,16 @@ def _read_lfasr(top: dict[str, msgspec.Raw], raw: bool) -> Draft | None:
         if isinstance(found, str):
             raise _Unusual
         if found:
-            _attach(draft, list(map(_text, map(attrgetter("segId"), found))), found)
+            _attach(draft, _texts(map(attrgetter("segId"), found), None), found)
     return draft
 
 
-# --- columns ----------------------------------------------------------------------------------------
+# --- columns ----------------------------------------------------------------------------------
 class _WordColumns:
     """Word columns gathered chunk by chunk."""
 
-    def __init__(self) -> None:
+    def __init__(self, confidence: bool = True) -> None:
+        self.read_confidence = confidence  # else NaN
         self.counts: list[np.ndarray] = []
         self.begin: list[np.ndarray] = []
         self.end: list[np.ndarray] = []
@@ -272,12 +275,16 @@ class _WordColumns:
         self.counts.append(np.array(counts, dtype=np.intp))
         self.begin.append(_required_numbers(map(attrgetter(begin), timed), n))
         self.end.append(_required_numbers(map(attrgetter(end), timed), n))
-        self.text += map(attrgetter(text), said)
+        # one object for each distinct word: less memory, and a quick category
+        self.text += map(intern, map(attrgetter(text), said))
         self.code.append(np.fromiter(map(WORD_TAGS.get, map(attrgetter("wp"), said),
                                          repeat(0)), dtype=np.int8, count=n))
-        confidence = np.array(list(map(attrgetter("wc"), said)), dtype=np.float64)
-        if np.isinf(confidence).any():
-            raise _Unusual
+        if self.read_confidence:
+            confidence = np.array(list(map(attrgetter("wc"), said)), dtype=np.float64)
+            if np.isinf(confidence).any():
+                raise _Unusual
+        else:
+            confidence = np.full(n, np.nan)
         self.confidence.append(confidence)
         if roles is not None:
             self.roles = (self.roles or [None] * (len(self.text) - n)) + roles
@@ -314,11 +321,15 @@ class _SentenceColumns:
         if np.isinf(scores).any():
             raise _Unusual
         self.scores.append(scores)
-        per_st = [[w for r in s.rt for w in r.ws] for s in sts]
+        rts = list(map(attrgetter("rt"), sts))
+        if set(map(len, rts)) == {1}:  # the usual: one rt a sentence
+            per_st = list(map(attrgetter("ws"), map(itemgetter(0), rts)))
+        else:
+            per_st = [[w for r in rt for w in r.ws] for rt in rts]
         ws = list(chain.from_iterable(per_st))
         best = list(map(itemgetter(0), map(attrgetter("cw"), ws)))  # IndexError: none
         roles = list(map(attrgetter("rl"), best))
-        named = any(r is not None for r in roles)
+        named = roles.count(None) != len(roles)
         words.add(list(map(len, per_st)), ws, "wb", "we", best, "w", roles if named else None)
 
     def draft(self, segment_id: list[str], score: np.ndarray) -> Draft:
@@ -355,12 +366,6 @@ def _required_numbers(values: Any, count: int) -> np.ndarray:
 
 def _joined(parts: list[np.ndarray], dtype: Any = np.float64) -> np.ndarray:
     return np.concatenate(parts) if parts else np.array([], dtype=dtype)
-
-
-def _text(value: Text) -> str:
-    if value is None:
-        raise _Unusual
-    return value if type(value) is str else str(value)
 
 
 def _texts(values: Any, default: str | None) -> list[Any]:
