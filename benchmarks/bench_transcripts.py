@@ -103,11 +103,12 @@ def _loads_nested(data: bytes) -> object:
     return [orjson.loads(item["json_1best"]) for item in outer["lattice"]]
 
 
-def _cpu(run: Callable[[], object]) -> float:
-    """CPU time of one call of ``run`` with the collector paused (as ``parse`` runs); its
-    result is freed untimed."""
+def _cpu(run: Callable[[], object], paused: bool = True) -> float:
+    """CPU time of one call of ``run``, with the collector paused (as ``parse`` runs) unless
+    told otherwise; its result is freed untimed."""
     gc.collect()
-    gc.disable()
+    if paused:
+        gc.disable()
     try:
         started = time.process_time()
         result = run()

@@ -124,7 +124,7 @@ def _decoder(kind: Any) -> msgspec.json.Decoder:
     return msgspec.json.Decoder(kind, strict=False)
 
 
-def read(data: bytes | str, format: str | None, raw: bool) -> Draft | None:
+def read(data: bytes | bytearray | str, format: str | None, raw: bool) -> Draft | None:
     """The draft of a transcript given as JSON text, or None when it is not a plain usual
     shape (or ``format`` names another one)."""
     try:
@@ -160,7 +160,11 @@ def _read_list(items: list[msgspec.Raw], format: str | None) -> Draft | None:
 # --- the sentence list ------------------------------------------------------------------------
 def _sentence_list(items: list[msgspec.Raw]) -> Draft:
     decode = _decoder(_Row).decode
-    bg, ed, speaker, onebest, dst = [], [], [], [], []
+    bg: list[np.ndarray] = []
+    ed: list[np.ndarray] = []
+    speaker: list[str] = []
+    onebest: list[str | None] = []
+    dst: list[str | None] = []
     words = _WordColumns()
     for chunk in _chunks(items):
         rows = [decode(r) for r in chunk]
