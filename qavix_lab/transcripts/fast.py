@@ -88,7 +88,6 @@ class _Message(msgspec.Struct, gc=False):
     ed: float | None = None
     type: Text = None
     data: Any = None
-    action: Any = None
 
 
 class _Translation(msgspec.Struct, gc=False):
@@ -192,16 +191,15 @@ def _rtasr(items: list[msgspec.Raw]) -> Draft:
     trans: list[_Message] = []
     for chunk in _chunks(items):
         messages = [decode(r) for r in chunk]
-        n = len(messages)
-        if list(map(attrgetter("data"), messages)).count(None) != n \
-                or list(map(attrgetter("action"), messages)).count(None) != n:
-            raise _Unusual  # envelopes
         speech = [m for m in messages if m.biz != "trans"]
-        if len(speech) < n:
-            trans += [m for m in messages if m.biz == "trans"]
+        if len(speech) < len(messages):
+            translations = [m for m in messages if m.biz == "trans"]
+            if list(map(attrgetter("data"), translations)).count(None) != len(translations):
+                raise _Unusual  # an envelope
+            trans += translations
         found = list(map(attrgetter("cn"), speech))
         if found.count(None):
-            raise _Unusual  # neither a result nor a translation
+            raise _Unusual  # an envelope, or neither a result nor a translation
         segments += _texts(map(attrgetter("seg_id"), speech), None)
         sentences.add(list(map(attrgetter("st"), found)), words)
         del messages, speech, found
@@ -375,7 +373,10 @@ def _joined(parts: list[np.ndarray], dtype: Any = np.float64) -> np.ndarray:
 def _texts(values: Any, default: str | None) -> list[Any]:
     """Labels as text (integers as their digits), a missing one as ``default``."""
     out = list(values)
-    if not set(map(type, out)) <= {str}:
-        out = [default if v is None else v if type(v) is str else str(v) for v in out]
-    return out
+    types = set(map(type, out))
+    if types <= {str}:
+        return out
+    if types <= {str, int}:
+        return list(map(str, out))
+    return [default if v is None else v if type(v) is str else str(v) for v in out]
 
