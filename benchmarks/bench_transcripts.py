@@ -146,9 +146,11 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true",
                         help="20,000 sentences (1 h 40 min) instead of 120,000 (10 h)")
     parser.add_argument("--sentences", type=int, default=None)
-    parser.add_argument("--repeat", type=int, default=3, help="rounds of floor and parse")
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="rounds of floor and parse (default 7 with --quick, else 3)")
     args = parser.parse_args()
     count = args.sentences or (20_000 if args.quick else 120_000)
+    rounds = args.repeat or (7 if args.quick else 3)
     plain = _sentences(count)
     shapes = [("sentence list", sentence_list, _loads),
               ("lfasr lattice2", lfasr_lattice2, _loads),
@@ -161,7 +163,7 @@ def main() -> int:
     for name, make, floor_of in shapes:
         data = make(plain)
         floor, took = alternated(lambda d=data, f=floor_of: f(d), lambda d=data: parse(d),
-                                 args.repeat)
+                                 rounds)
         timeline = parse(data)
         sentences, words = len(timeline), len(timeline.words)
         del timeline
