@@ -127,12 +127,12 @@ def read(data: bytes | bytearray | str, format: str | None, raw: bool) -> Draft 
     """The draft of a transcript given as JSON text, or None when it is not a plain usual
     shape (or ``format`` names another one)."""
     try:
-        head = data.lstrip()[:1]
+        head = data[:64].lstrip()[:1]  # not the whole text: that would copy it
         if head in ("[", b"["):
             return _read_list(_decoder(list[msgspec.Raw]).decode(data), format)
         if head in ("{", b"{") and format in (None, "lfasr"):
             return _read_lfasr(_decoder(dict[str, msgspec.Raw]).decode(data), raw)
-    except (msgspec.ValidationError, msgspec.DecodeError, _Unusual, IndexError):
+    except (msgspec.MsgspecError, _Unusual, IndexError, UnicodeError):
         pass
     return None
 
