@@ -1,36 +1,47 @@
-"""Frame-accurate subtitle QA at scale, as real-time factors (seconds of media per second of work).
+"""Frame-accurate subtitle QA at scale, as ratios against floors measured in the same process.
 
-1. Shot changes and QA of a 10-minute 720p video (24 fps, H.264, a cut every 4 s): the video's
-   duration over the wall-clock time of ``qa(timeline, video=...)``, which probes the video,
-   detects the cuts with the bundled ffmpeg (2 threads) and checks every cue. Goal: >= 10.
+1. Shot changes and QA of a 10-minute 720p video (24 fps, H.264, a cut every 4 s):
+   ``qa(timeline, video=...)`` probes the video, detects the cuts with the bundled ffmpeg
+   (2 threads) and checks every cue. Floor: ffmpeg decoding the same video with the same threads
+   and doing nothing else (no tool can find cuts without reading every frame). CPU time of this
+   process and its ffmpeg children (wall-clock time on a shared machine is mostly the other
+   processes'), floor and qa in alternation. Goal: <= 1.5x the floor.
 2. QA + fix of a 10-hour timeline, CPU time of this process: a subtitle timeline (cues of
    1-6 s, gaps of 0-1 s, a cut every 4.7 s) and the 10-hour ASR transcript of
    ``bench_transcripts`` (120,000 sentences of 250 ms: every cue is too short, most are flagged
-   three times). Goal: 10 h in under 2 s, a real-time factor >= 18,000, for each.
+   three times). Floor: ``orjson.loads`` of that transcript's JSON (90 MB, collector paused), a
+   unit of CPU work of this machine measured in alternation. The old absolute goal (10 h in
+   under 2 s) was that floor's 2x on a quiet machine (about 1 s): goal <= 2.0x, for each
+   (QA + fix timed with the collector running, as a user runs them).
 
-Ends with one line per goal, MET or MISSED, and exits 1 on a miss.
+Ends with one line per goal, MET or MISSED, and exits 1 on a miss. ``--quick``: a 2-minute
+video and 2-hour timelines.
 
-    python benchmarks/bench_qa.py [--minutes 10] [--repeat 2]
+    python benchmarks/bench_qa.py [--quick] [--minutes 10] [--hours 10] [--repeat 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import resource
 import sys
 import tempfile
-import time
+from collections.abc import Callable
 from pathlib import Path
+
+import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_transcripts import _sentences, sentence_list  # noqa: E402
+from _common import Goal, report_goals  # noqa: E402
+from bench_transcripts import _cpu, _sentences, sentence_list  # noqa: E402
 
 from qavix_lab.media.ffmpeg import run_ffmpeg  # noqa: E402
 from qavix_lab.transcripts import Timeline, fix, parse, qa  # noqa: E402
 
-VIDEO_GOAL = 10.0
-TIMELINE_GOAL = 36_000 / 2.0  # 10 hours in 2 seconds
+VIDEO_GOAL = 1.5  # x the plain decode of the video
+TIMELINE_GOAL = 2.0  # x orjson.loads of the 10 h transcript: was 10 h in < 2 s
 SHOT = 4.0
 WORDS = ("we are going to talk about the future of video translation today and why it matters "
          "so much to everyone watching at home").split()
@@ -65,60 +76,77 @@ def subtitle_timeline(hours: float, seed: int = 3) -> tuple[Timeline, list[float
         hours * 3600 / 4.7))]
 
 
-def cpu(run, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        started = time.process_time()
-        run()
-        best = min(best, time.process_time() - started)
-    return best
+def cpu_with_children(run: Callable[[], object]) -> float:
+    """CPU seconds of ``run`` in this process and the processes it waited for (ffmpeg): less
+    swayed by other processes on the machine than wall-clock time."""
+    def used() -> float:
+        me, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
+                                                             resource.RUSAGE_CHILDREN))
+        return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+    started = used()
+    run()
+    return used() - started
+
+
+def decode(video: Path) -> None:
+    """The floor of shot detection: ffmpeg reading every frame of the video, nothing more."""
+    run_ffmpeg(["-threads", "2", "-i", str(video), "-map", "0:v:0", "-an", "-sn", "-dn",
+                "-f", "null", "-"], what="benchmark decode", timeout=3600)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=float, default=10.0)
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--quick", action="store_true",
+                        help="a 2-minute video and 2-hour timelines")
+    parser.add_argument("--minutes", type=float, default=None)
+    parser.add_argument("--hours", type=float, default=None)
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of floor and subject")
     args = parser.parse_args()
-    results = []
+    minutes = args.minutes or (2.0 if args.quick else 10.0)
+    hours = args.hours or (2.0 if args.quick else 10.0)
+    goals = []
     with tempfile.TemporaryDirectory() as tmp:
         video = Path(tmp) / "movie.mp4"
-        make_video(video, args.minutes)
+        make_video(video, minutes)
         from qavix_lab.media import probe
 
         duration = probe(video).duration
         cues = Timeline.from_sentences(
             [{"start": s + 0.3, "end": s + 3.5, "text": "A line of dialogue."}
              for s in range(0, int(duration) - 4, 4)], lang="en")
-        best = float("inf")
+        floors, took = [], []
         for _ in range(args.repeat):
-            started = time.perf_counter()
-            found = qa(cues, video=video)
-            best = min(best, time.perf_counter() - started)
-        cuts = len(found.attrs["shot_changes"])
-        factor = duration / best
+            floors.append(cpu_with_children(lambda: decode(video)))
+            took.append(cpu_with_children(lambda: qa(cues, video=video)))
+        floor, best = min(floors), min(took)
+        cuts = len(qa(cues, video=video).attrs["shot_changes"])
         print(f"video: {duration:.0f} s 1280x720 24 fps, {cuts} cuts found "
-              f"(expected {int(duration / SHOT) - 1}), qa with scene detection "
-              f"{best:.1f} s wall: real-time factor {factor:.1f}")
-        results.append(("10-min 720p video, QA with scene detection: real-time factor "
-                        f">= {VIDEO_GOAL:g}", factor, factor >= VIDEO_GOAL))
+              f"(expected {int(duration / SHOT) - 1}); plain decode {floor:.2f} s, qa with "
+              f"scene detection {best:.2f} s (CPU s of this process and ffmpeg)")
+        goals.append(Goal(f"{minutes:g}-min 720p video, QA with scene detection / plain decode",
+                          best / floor, "<=", VIDEO_GOAL))
 
-    subtitles, sub_cuts = subtitle_timeline(10)
-    asr = parse(sentence_list(_sentences(120_000)), lang="en")
-    asr_cuts = [i * 4.7 for i in range(1, int(36_000 / 4.7))]
-    for name, timeline, cuts_at in (("10 h subtitle timeline", subtitles, sub_cuts),
-                                    ("10 h ASR transcript", asr, asr_cuts)):
-        took = cpu(lambda t=timeline, c=cuts_at: fix(t, fps=24, shot_changes=c), args.repeat)
-        took += cpu(lambda t=timeline, c=cuts_at: qa(t, fps=24, shot_changes=c), args.repeat)
+    sentences = round(hours * 12_000)  # 300 ms a sentence
+    subtitles, sub_cuts = subtitle_timeline(hours)
+    data = sentence_list(_sentences(sentences))
+    asr = parse(data, lang="en")
+    asr_cuts = [i * 4.7 for i in range(1, int(hours * 3600 / 4.7))]
+    for name, timeline, cuts_at in ((f"{hours:g} h subtitle timeline", subtitles, sub_cuts),
+                                    (f"{hours:g} h ASR transcript", asr, asr_cuts)):
+        floors, took = [], []
+        for _ in range(args.repeat):
+            floors.append(_cpu(lambda: orjson.loads(data)))
+            took.append(_cpu(lambda t=timeline, c=cuts_at: (
+                fix(t, fps=24, shot_changes=c), qa(t, fps=24, shot_changes=c)), paused=False))
+        floor, best = min(floors), min(took)
         found = qa(timeline, fps=24, shot_changes=cuts_at)
-        factor = timeline.duration / took
-        print(f"{name}: {len(timeline)} cues, {len(found)} findings, qa + fix {took:.2f} CPU s: "
-              f"real-time factor {factor:,.0f}")
-        results.append((f"{name}, QA + fix: real-time factor >= {TIMELINE_GOAL:,.0f} "
-                        "(10 h in < 2 s)", factor, factor >= TIMELINE_GOAL))
-    print()
-    for goal, value, met in results:
-        print(f"{'MET' if met else 'MISSED'}: {goal} (measured {value:,.1f})")
-    return 0 if all(met for _, _, met in results) else 1
+        print(f"{name}: {len(timeline)} cues, {len(found)} findings, qa + fix {best:.2f} CPU s, "
+              f"floor (orjson.loads of the {len(data) / 1e6:.0f} MB transcript) {floor:.2f} s: "
+              f"real-time factor {timeline.duration / best:,.0f}")
+        goals.append(Goal(f"{name}, QA + fix / orjson floor", best / floor, "<=",
+                          TIMELINE_GOAL))
+    return report_goals(goals)
 
 
 if __name__ == "__main__":

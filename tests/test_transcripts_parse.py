@@ -50,7 +50,7 @@ def test_sentence_list_columns_have_honest_dtypes(dest):
         "speaker": "string", "text": "string", "translation": "string",
         "confidence": "Float64"}
     assert t.words.dtypes.astype(str).to_dict() == {
-        "sentence": "Int64", "start": "float64", "end": "float64", "text": "string",
+        "sentence": "Int64", "start": "float64", "end": "float64", "text": "category",
         "kind": "category", "confidence": "Float64"}
     assert list(t.words["kind"].cat.categories) == ["word", "filler", "punct"]
 

@@ -70,9 +70,14 @@ class Draft:
         """Put each translation (iFlytek's ``{"segId", "dst", "bg", "ed"}``) on the sentence with
         its segment id, or failing that the one it overlaps most in time; several translations
         of one sentence are joined."""
-        segment_ids = translations.texts("segId")
-        start_ms, end_ms = translations.numbers("bg", None), translations.numbers("ed", None)
-        texts: list[str | None] = list(map(str.strip, translations.texts("dst")))
+        self.attach_translation_columns(
+            translations.texts("segId"), translations.numbers("bg", None),
+            translations.numbers("ed", None), translations.texts("dst"), translations.place)
+
+    def attach_translation_columns(self, segment_ids: list[str], start_ms: np.ndarray,
+                                   end_ms: np.ndarray, dst: list[str], place: Place) -> None:
+        """:meth:`attach_translations` from its columns (``place`` names translation k)."""
+        texts: list[str | None] = list(map(str.strip, dst))
         if segment_ids == self.segment_id and not any(self.translation):
             self.translation = texts  # one for each sentence, in order: the usual case
             return
@@ -84,7 +89,7 @@ class Draft:
                                          self.end_ms)
         for k, (i, text) in enumerate(zip(target.tolist(), texts, strict=True)):
             if i < 0:
-                raise fault(translations.place(k), f"translation of segment "
+                raise fault(place(k), f"translation of segment "
                             f"{segment_ids[k]!r} matches no sentence by id or time")
             if text:
                 old = self.translation[i]
@@ -218,7 +223,7 @@ class _Words(NamedTuple):
             "sentence": pd.array(words.sentence, dtype="Int64"),
             "start": words.start_ms / 1000.0,
             "end": words.end_ms / 1000.0,
-            "text": _strings(words.text),
+            "text": pd.Categorical(words.text),
             "kind": pd.Categorical.from_codes(words.codes, categories=WORD_KINDS),
             "confidence": _nullable(words.confidence),
         }, copy=False)

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import Any, Literal
 
 from ..errors import TranscriptFormatError, ValidationError
-from . import lfasr, rtasr, sentence_list
+from . import fast, lfasr, rtasr, sentence_list
 from .draft import Draft
 from .records import decoded, describe, fault
 from .timeline import Timeline
@@ -46,6 +46,13 @@ def parse(obj_or_str: Any, format: Format | None = None, *, lang: str | None = N
 
 def _read(obj_or_str: Any, format: Format | None, where: str, lang: str | None,
           raw: bool) -> Timeline:
+    if isinstance(obj_or_str, str | bytes | bytearray):
+        draft = fast.read(obj_or_str, format, raw)
+        if draft is not None:
+            try:
+                return draft.timeline(where, lang=lang)
+            except TranscriptFormatError:
+                pass  # read again the general way, which names the place of the fault
     # The decoded JSON dies when this returns, before the collector is back: left for later,
     # its millions of young objects would make the collector's next pass slow.
     value, where = _opened_v1(decoded(obj_or_str, where), where)

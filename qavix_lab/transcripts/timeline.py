@@ -22,7 +22,7 @@ SENTENCE_DTYPES = {
     "speaker": "string", "text": "string", "translation": "string", "confidence": "Float64",
 }
 WORD_DTYPES = {
-    "sentence": "Int64", "start": "float64", "end": "float64", "text": "string",
+    "sentence": "Int64", "start": "float64", "end": "float64", "text": "category",
     "kind": pd.CategoricalDtype(WORD_KINDS), "confidence": "Float64",
 }
 
@@ -39,7 +39,8 @@ class Timeline:
     ``sentences``: segment_id (string), start, end, duration (float64 seconds), speaker,
     text, translation (string; <NA> when none), confidence (Float64; <NA> when the recognizer
     gives none); a translated timeline also has source_text. ``words``: sentence (Int64, row of
-    ``sentences``), start, end (float64 s), text (string), kind (category word/filler/punct),
+    ``sentences``), start, end (float64 s), text (category: a long transcript repeats its
+    words), kind (category word/filler/punct),
     confidence (Float64), and speaker (category) when the transcript names speakers per word
     (a sentence's speaker is then whoever says most of its words). ``lang`` is the language of
     ``text`` when known. Operations return new timelines; ``fix`` returns sentences in time
