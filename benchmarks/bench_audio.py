@@ -1,10 +1,11 @@
 """What ``qavix_lab.audio.metrics`` costs on two 60 s speech clips, against pyloudnorm's
 integrated loudness alone measured in the same process.
 
-Run: ``python benchmarks/bench_audio.py [--runs 5] [--quick]``. Goal: every metric (loudness, true peak, pitch,
-rates, silences, spectrum) for at most 2x what the reference loudness meter alone costs. Figures
-are CPU seconds of this process (all threads), the best of five interleaved runs, so that another
-process on the machine does not move them.
+Run: ``python benchmarks/bench_audio.py [--runs 5] [--quick]``. Goal: every metric (loudness,
+true peak, pitch, rates, silences, spectrum) for at most 2x what the reference loudness meter
+alone costs. Figures are CPU seconds of this process (all threads), the best of ``--runs``
+interleaved runs (three with ``--quick``), so that another process on the machine does not
+move them.
 """
 
 from __future__ import annotations
