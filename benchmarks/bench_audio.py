@@ -1,11 +1,11 @@
 """What ``qavix_lab.audio.metrics`` costs on two 60 s speech clips, against pyloudnorm's
 integrated loudness alone measured in the same process.
 
-Run: ``python benchmarks/bench_audio.py [--runs 5] [--quick]``. Goal: every metric (loudness,
+Run: ``python benchmarks/bench_audio.py [--runs 5]``. Goal: every metric (loudness,
 true peak, pitch, rates, silences, spectrum) for at most 2x what the reference loudness meter
 alone costs. Figures are CPU seconds of this process (all threads), the best of ``--runs``
-interleaved runs (three with ``--quick``), so that another process on the machine does not
-move them.
+interleaved runs, so that another process on the machine does not move them (it is quick as it
+is: ``run_all.py --quick`` gives it no argument).
 """
 
 from __future__ import annotations
@@ -55,9 +55,8 @@ def best_of(fns: list[Callable[[], object]], runs: int = 5) -> list[float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="interleaved rounds; the best counts")
-    parser.add_argument("--quick", action="store_true", help="three rounds")
     args = parser.parse_args()
-    runs = 3 if args.quick else args.runs
+    runs = args.runs
     with tempfile.TemporaryDirectory(prefix="bench-audio-") as tmp:
         files = [
             audio.Audio(speech_clip(VoiceTraits(gender="female", seed=1), 44100, 1), 44100,

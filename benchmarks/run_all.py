@@ -39,7 +39,7 @@ ARGUMENT_ERROR = re.compile(r"^\S+: error: (.*)$")
 BENCHMARKS: dict[str, list[str]] = {
     "bench_client.py": ["--tasks", "200"],
     "bench_catalog.py": ["--quick"],
-    "bench_audio.py": ["--quick"],
+    "bench_audio.py": [],
     "bench_transcripts.py": ["--quick"],
     "bench_upload.py": ["--size-gb", "0.25", "--rounds", "2"],
     "bench_corpus.py": ["--quick"],
