@@ -5,7 +5,9 @@ measured in the same run; peak RSS of each upload; ``md5_of`` against ``hashlib.
 Each measure runs in a child process, so its peak RSS is its own; the sandbox's S3 app runs in
 this process. The pairs alternate order over ``--rounds`` and the best time of each counts (the
 machine is shared: single runs vary by 2x); client CPU time is shown as the steadier cost.
-Goals: RSS < 150 MB, upload >= 80% of raw throughput, md5_of >= 90% of hashlib.
+Goals, each a ratio to the raw measure of the same run: upload rate >= 0.80x raw, client CPU
+<= 1.1x raw, peak RSS <= 1.2x raw's (about 75 MB: under the first goal's 150 MB), md5_of rate
+>= 0.90x hashlib's.
 
 The file is in the page cache, so hashing it is CPU work only: the md5 rates are bytes per CPU
 second (read + hash), each child hashing the file three times and keeping its cheapest pass.
@@ -183,7 +185,7 @@ def report(results: dict[str, dict[str, float]], size: int, rounds: int) -> int:
     rows = [
         ("raw boto3 upload_file", f"{rate('raw'):.0f} MiB/s", "baseline"),
         ("S3Storage.put", f"{rate('ours'):.0f} MiB/s", "same run"),
-        ("  ratio to raw", f"{upload_ratio:.2f}x", ">= 0.75x"),
+        ("  ratio to raw", f"{upload_ratio:.2f}x", ">= 0.80x"),
         ("raw upload_file client CPU", cpu("raw"), "reference (noise-free cost)"),
         ("S3Storage.put client CPU", cpu("ours"), "<= 1.1x raw"),
         ("raw upload_file peak RSS", f"{raw['rss_mb']:.0f} MB", "reference"),
@@ -201,7 +203,7 @@ def report(results: dict[str, dict[str, float]], size: int, rounds: int) -> int:
                 f"(parts 8 MiB, 4 threads); best of {rounds} runs (md5: of {rounds} x "
                 f"{HASH_PASSES} passes), highest RSS")
     return report_goals([
-        Goal("S3Storage.put rate / raw boto3 upload_file", upload_ratio, ">=", 0.75),
+        Goal("S3Storage.put rate / raw boto3 upload_file", upload_ratio, ">=", 0.8),
         Goal("S3Storage.put client CPU / raw upload_file's", ours["cpu"] / raw["cpu"], "<=", 1.1),
         Goal("S3Storage.put peak RSS / raw upload_file's", ours["rss_mb"] / raw["rss_mb"], "<=",
              1.2),
