@@ -1,14 +1,16 @@
 """What ``qavix_lab.audio.metrics`` costs on two 60 s speech clips, against pyloudnorm's
 integrated loudness alone measured in the same process.
 
-Run: ``python benchmarks/bench_audio.py``. Goal: every metric (loudness, true peak, pitch,
-rates, silences, spectrum) for at most 2x what the reference loudness meter alone costs. Figures
-are CPU seconds of this process (all threads), the best of five interleaved runs, so that another
-process on the machine does not move them.
+Run: ``python benchmarks/bench_audio.py [--runs 5]``. Goal: every metric (loudness,
+true peak, pitch, rates, silences, spectrum) for at most 2x what the reference loudness meter
+alone costs. Figures are CPU seconds of this process (all threads), the best of ``--runs``
+interleaved runs, so that another process on the machine does not move them (it is quick as it
+is: ``run_all.py --quick`` gives it no argument).
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tempfile
 import time
@@ -51,6 +53,10 @@ def best_of(fns: list[Callable[[], object]], runs: int = 5) -> list[float]:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="interleaved rounds; the best counts")
+    args = parser.parse_args()
+    runs = args.runs
     with tempfile.TemporaryDirectory(prefix="bench-audio-") as tmp:
         files = [
             audio.Audio(speech_clip(VoiceTraits(gender="female", seed=1), 44100, 1), 44100,
@@ -74,10 +80,10 @@ def main() -> int:
             ("metrics() both", lambda: [audio.metrics(c, text=TEXT * 12) for c in clips]),
             ("load + metrics() both", lambda: [audio.metrics(f) for f in files]),
         ]
-        seconds = best_of([fn for _, fn in steps])
+        seconds = best_of([fn for _, fn in steps], runs)
     floor = seconds[1]
     print(f"qavix_lab.audio.metrics on two {SECONDS} s clips "
-          "(44.1 kHz mono mp3, 48 kHz stereo wav); CPU s, best of 5 interleaved")
+          f"(44.1 kHz mono mp3, 48 kHz stereo wav); CPU s, best of {runs} interleaved")
     print(f"{'step':<40} {'CPU s':>8} {'x floor':>9}")
     for (name, _), spent in zip(steps, seconds, strict=True):
         print(f"{name:<40} {spent:8.3f} {spent / floor:9.2f}")

@@ -5,7 +5,14 @@ measured in the same run; peak RSS of each upload; ``md5_of`` against ``hashlib.
 Each measure runs in a child process, so its peak RSS is its own; the sandbox's S3 app runs in
 this process. The pairs alternate order over ``--rounds`` and the best time of each counts (the
 machine is shared: single runs vary by 2x); client CPU time is shown as the steadier cost.
-Goals: RSS < 150 MB, upload >= 80% of raw throughput, md5_of >= 90% of hashlib.
+Goals, each a ratio to the raw measure of the same run: upload rate >= 0.80x raw, client CPU
+<= 1.1x raw, peak RSS <= 1.2x raw's (about 75 MB: under the first goal's 150 MB), md5_of rate
+>= 0.90x hashlib's.
+
+The file is in the page cache, so hashing it is CPU work only: the md5 rates are bytes per CPU
+second (read + hash), each child hashing the file three times and keeping its cheapest pass.
+Wall-clock rates are printed beside them; on a shared machine they measure the other processes
+(two passes of the same code differ by 2x there).
 
     python benchmarks/bench_upload.py [--size-gb 2] [--rounds 3] [--dir /tmp]
 """
@@ -29,6 +36,7 @@ from _common import Goal, report_goals, table
 
 MiB = 1024 * 1024
 BUCKET = "qavix-uploads"
+HASH_PASSES = 3  # per child: the cheapest pass counts
 
 
 def generate(path: Path, size: int) -> None:
@@ -37,6 +45,11 @@ def generate(path: Path, size: int) -> None:
     with open(path, "wb") as out:
         for offset in range(0, size, len(block)):
             out.write(block[:min(len(block), size - offset)])
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def child(mode: str, path: str, target_json: str) -> None:
@@ -62,13 +75,23 @@ def child(mode: str, path: str, target_json: str) -> None:
         calls = []
         storage.put(path, size, target, renew=lambda: target, progress=calls.append)
         extra = {"progress_calls": len(calls), "progress_end": calls[-1]}
-    elif mode == "hashlib":
+    elif mode in ("hashlib", "md5_of"):
         import hashlib
 
-        with open(path, "rb") as file:
-            extra = {"md5": hashlib.file_digest(file, "md5").hexdigest()}
-    elif mode == "md5_of":
-        extra = {"md5": md5_of(path)}
+        def floor() -> str:
+            with open(path, "rb") as file:
+                return hashlib.file_digest(file, "md5").hexdigest()
+
+        digest = floor if mode == "hashlib" else lambda: md5_of(path)
+        passes = []
+        for _ in range(HASH_PASSES):
+            cpu0, wall0 = cpu_seconds(), time.perf_counter()
+            extra = {"md5": digest()}
+            passes.append((time.perf_counter() - wall0, cpu_seconds() - cpu0))
+        print(json.dumps({"seconds": min(p[0] for p in passes), "cpu": min(p[1] for p in passes),
+                          "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                          **extra}))
+        return
     seconds = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_SELF)
     print(json.dumps({"seconds": seconds, "rss_mb": usage.ru_maxrss / 1024,  # KiB on Linux
@@ -137,7 +160,8 @@ def main() -> int:
                 for mode, results in runs.items()}
         for mode, results in runs.items():
             rates = ", ".join(f"{size / MiB / r['seconds']:.0f}" for r in results)
-            print(f"  {mode} runs: {rates} MiB/s")
+            cpu_rates = ", ".join(f"{size / MiB / r['cpu']:.0f}" for r in results)
+            print(f"  {mode} runs: {rates} MiB/s; {cpu_rates} MiB/CPU s")
         return report(best, size, args.rounds)
 
 
@@ -153,31 +177,37 @@ def report(results: dict[str, dict[str, float]], size: int, rounds: int) -> int:
     ours, raw = results["ours"], results["raw"]
     assert results["md5_of"]["md5"] == results["hashlib"]["md5"]
     assert ours["progress_end"] == size
-    upload_ratio, md5_ratio = rate("ours") / rate("raw"), rate("md5_of") / rate("hashlib")
+    def cpu_rate(mode: str) -> float:
+        return size / MiB / results[mode]["cpu"]
+
+    upload_ratio = rate("ours") / rate("raw")
+    md5_ratio = cpu_rate("md5_of") / cpu_rate("hashlib")
     rows = [
         ("raw boto3 upload_file", f"{rate('raw'):.0f} MiB/s", "baseline"),
         ("S3Storage.put", f"{rate('ours'):.0f} MiB/s", "same run"),
-        ("  ratio to raw", f"{upload_ratio:.2f}x", ">= 0.75x"),
+        ("  ratio to raw", f"{upload_ratio:.2f}x", ">= 0.80x"),
         ("raw upload_file client CPU", cpu("raw"), "reference (noise-free cost)"),
         ("S3Storage.put client CPU", cpu("ours"), "<= 1.1x raw"),
         ("raw upload_file peak RSS", f"{raw['rss_mb']:.0f} MB", "reference"),
         ("S3Storage.put peak RSS", f"{ours['rss_mb']:.0f} MB", "<= 1.2x raw"),
         ("  progress callbacks", f"{ours['progress_calls']:.0f}", "ends at the size"),
-        ("hashlib.file_digest md5", f"{rate('hashlib'):.0f} MiB/s", "baseline"),
-        ("md5_of", f"{rate('md5_of'):.0f} MiB/s", "same run"),
-        ("  ratio to hashlib", f"{md5_ratio:.2f}x", ">= 0.90x"),
-        ("md5_of CPU", cpu("md5_of"), f"{results['md5_of']['cpu'] / results['hashlib']['cpu']:.2f}"
-                                      "x hashlib"),
+        ("hashlib.file_digest md5", f"{cpu_rate('hashlib'):.0f} MiB/CPU s",
+         f"baseline; wall {rate('hashlib'):.0f} MiB/s"),
+        ("md5_of", f"{cpu_rate('md5_of'):.0f} MiB/CPU s",
+         f"same run; wall {rate('md5_of'):.0f} MiB/s"),
+        ("  ratio to hashlib", f"{md5_ratio:.2f}x",
+         f">= 0.90x; wall {rate('md5_of') / rate('hashlib'):.2f}x"),
         ("md5_of peak RSS", f"{results['md5_of']['rss_mb']:.0f} MB", "constant (8 MiB buffer)"),
     ]
     table(rows, f"upload of a {gib:.2f} GiB generated file to the sandbox's S3 app over loopback "
-                f"(parts 8 MiB, 4 threads); best of {rounds} runs, highest RSS")
+                f"(parts 8 MiB, 4 threads); best of {rounds} runs (md5: of {rounds} x "
+                f"{HASH_PASSES} passes), highest RSS")
     return report_goals([
-        Goal("S3Storage.put rate / raw boto3 upload_file", upload_ratio, ">=", 0.75),
+        Goal("S3Storage.put rate / raw boto3 upload_file", upload_ratio, ">=", 0.8),
         Goal("S3Storage.put client CPU / raw upload_file's", ours["cpu"] / raw["cpu"], "<=", 1.1),
         Goal("S3Storage.put peak RSS / raw upload_file's", ours["rss_mb"] / raw["rss_mb"], "<=",
              1.2),
-        Goal("md5_of rate / hashlib.file_digest", md5_ratio, ">=", 0.9),
+        Goal("md5_of rate / hashlib.file_digest (bytes per CPU s)", md5_ratio, ">=", 0.9),
     ])
 
 
