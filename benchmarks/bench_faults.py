@@ -87,6 +87,9 @@ def faults(url: str, key: str, args: argparse.Namespace, work: Path) -> list[tup
     with httpx.Client(base_url=url + "/", headers={"Authorization": f"Bearer {key}"}) as http:
         identical, differ = check_files(http, frame)
     injected = ", ".join(f"{k} {v}" for k, v in sorted(counts.injected.items()))
+    missing = frame[frame["task_id"].notna() & (frame["state"] != "verified")]
+    for row in missing.itertuples():  # a result that reached us but is not on disk: say why
+        print(f"not verified: task {row.task_id} ({row.state}): {row.error}", flush=True)
     others = ", ".join(f"{k} {v}" for k, v in states.items() if v and k not in ("verified",))
     return [
         (f"{args.jobs} jobs at {100 * args.rate:.0f}% faults", f"{seconds:.1f} s", ""),
