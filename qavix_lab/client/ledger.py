@@ -180,6 +180,14 @@ def file_sha256(path: str | os.PathLike[str], chunk_size: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+def ledger_file(path: str | os.PathLike[str]) -> Path:
+    """The ledger's file for ``path``: the file itself, or ``ledger.sqlite`` in that folder."""
+    target = Path(path)
+    if target.suffix not in (".sqlite", ".sqlite3", ".db"):
+        target = target / FILE_NAME
+    return target.resolve()
+
+
 def _owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -209,10 +217,7 @@ class Ledger:
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *,
                  announce: bool | None = None) -> None:
-        target = Path(path) if path is not None else Path.cwd() / DEFAULT_FOLDER
-        if target.suffix not in (".sqlite", ".sqlite3", ".db"):
-            target = target / FILE_NAME
-        self.path = target.resolve()
+        self.path = ledger_file(path if path is not None else Path.cwd() / DEFAULT_FOLDER)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:

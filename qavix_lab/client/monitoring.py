@@ -24,12 +24,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ..errors import ValidationError
 from ..spec.models import TaskStatus
-from .ledger import Job, Ledger, _owner_alive
+from .ledger import Job, Ledger, _owner_alive, ledger_file
 from .lifecycle import STATUS_NAMES as _STATUSES
 from .lifecycle import classify, failure_reason, time_left
 
@@ -219,8 +218,7 @@ def _open_ledger(ledger: Ledger | str | os.PathLike[str]) -> Ledger:
     if isinstance(ledger, Ledger):
         return ledger
     if isinstance(ledger, str | os.PathLike):
-        path = Path(ledger)
-        file = path if path.suffix in (".sqlite", ".sqlite3", ".db") else path / "ledger.sqlite"
+        file = ledger_file(ledger)
         if not file.is_file():
             raise ValidationError(f"no ledger at {file}", where="TaskBoard(ledger=...)")
         return Ledger(file, announce=False)
