@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,14 +25,18 @@ import httpx
 
 @contextmanager
 def sandbox_process(*args: str) -> Iterator[tuple[str, str]]:
-    """A sandbox in its own process (so it does not share the client's GIL): (url, key)."""
+    """A sandbox in its own process (so it does not share the client's GIL): (url, key).
+
+    Its state file goes to a private config folder: a sandbox the user runs (``qavix-lab
+    sandbox`` in another terminal) neither blocks the benchmark nor is replaced by it."""
     from qavix_lab.sandbox import free_port
 
     port, key = free_port(), "qvx-bench-key-000000"
+    config = tempfile.TemporaryDirectory(prefix="qavix-bench-config-")
     proc = subprocess.Popen(
         [sys.executable, "-m", "qavix_lab.cli", "sandbox", "--port", str(port), "--api-key", key,
          *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "XDG_CONFIG_HOME": config.name})
     url = f"http://127.0.0.1:{port}/qavix"
     try:
         deadline = time.monotonic() + 30
@@ -48,6 +53,7 @@ def sandbox_process(*args: str) -> Iterator[tuple[str, str]]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        config.cleanup()
 
 
 def table(rows: list[tuple[str, str, str]], title: str) -> None:

@@ -3,6 +3,7 @@ refused argument or a crash fails the run, and the benchmarks import this reposi
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import os
 import re
@@ -136,3 +137,22 @@ def test_benchmarks_import_the_qavix_lab_beside_them_whatever_is_installed(fake_
 def test_an_unknown_benchmark_name_is_refused(capsys):
     with pytest.raises(SystemExit, match="no benchmark named bench_nope.py"):
         run_all.main(["--only", "bench_nope", "--check-args"])
+
+
+def test_a_benchmark_sandbox_neither_waits_for_nor_replaces_the_users_sandbox(tmp_path,
+                                                                            monkeypatch):
+    # the user runs `qavix-lab sandbox` in another terminal: its state file names a live process
+    from qavix_lab import Client, cli
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    users = cli.SandboxState(url="http://127.0.0.1:9/qavix", api_key="qvx-users-own-key",
+                             pid=os.getpid())
+    state = cli.write_state(users)
+    before = state.read_bytes()
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    common = importlib.import_module("_common")
+    with common.sandbox_process("--tts-seconds", "0.1") as (url, key):
+        with Client(key, base_url=url) as client:
+            assert len(client.voices.records()) > 0
+        assert cli.read_state() == users  # later CLI commands still use the user's sandbox
+    assert state.read_bytes() == before
