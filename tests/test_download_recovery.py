@@ -51,6 +51,17 @@ def test_a_faulty_download_is_retried_into_the_exact_file(sandbox, proxy, finish
     assert proxy.counts().injected == {fault: 1}
 
 
+def test_a_download_outlasts_a_run_of_failures_a_fifth_of_requests_would_bring(
+        sandbox, proxy, finished, tmp_path):
+    # a file the service made is a paid result: at 20% faults, 5 failures in a row come once
+    # in 3,000 downloads, so a 500-job batch would lose one file in six runs; 8 retries keep it
+    url, digest = finished
+    proxy.inject("http429", count=6, operation="download")
+    saved = save(through(proxy, sandbox, url), tmp_path / "clip.mp3")
+    assert saved.sha256 == digest
+    assert proxy.counts().injected == {"http429": 6}
+
+
 def test_a_body_cut_without_a_length_is_resumed_with_a_range(sandbox, proxy, finished, tmp_path):
     url, digest = finished
     proxy.inject("truncated", operation="download")
