@@ -137,3 +137,47 @@ def test_a_task_waits_and_downloads_through_a_faulty_network(sandbox, proxy, tmp
     injected = proxy.counts().by_operation
     assert injected["tts.result"] == {"html200": 1, "truncated": 1}
     assert injected["download"] == {"html200": 1}
+
+
+def test_a_wait_rides_out_polls_that_fail_after_their_retries(sandbox, proxy, caplog):
+    # the network is down for a while: each poll fails even after the client's own retries,
+    # the task goes on at the service, and the wait goes on polling until it is back
+    with make_client(sandbox) as direct:
+        voice = direct.voices.list()[0].id
+    with Client(sandbox.api_key, base_url=proxy.url + "/qavix", max_retries=0,
+                poll_schedule=FAST_POLL) as client:
+        task = client.tts.create("Through a longer storm.", voice)
+        proxy.inject("drop_before", count=2, operation="tts.result")
+        proxy.inject("http5xx", count=2, operation="tts.result")
+        proxy.inject("html200", operation="tts.result")
+        state = task.wait(timeout=60)
+    assert state.status == 1
+    assert sum(proxy.counts().by_operation["tts.result"].values()) == 5
+    assert "a poll failed" in caplog.text and "the task goes on at the service" in caplog.text
+
+
+def test_a_wait_gives_up_when_the_outage_outlasts_its_grace(sandbox, proxy):
+    from dataclasses import replace
+
+    from qavix_lab.errors import GatewayError
+
+    with make_client(sandbox) as direct:
+        voice = direct.voices.list()[0].id
+    with Client(sandbox.api_key, base_url=proxy.url + "/qavix", max_retries=0,
+                poll_schedule=replace(FAST_POLL, outage=0.5)) as client:
+        task = client.tts.create("Into a storm that does not end.", voice)
+        proxy.inject("http5xx", count=1000, operation="tts.result")
+        with pytest.raises(GatewayError):
+            task.wait(timeout=60)
+    assert 2 <= proxy.counts().by_operation["tts.result"]["http5xx"] < 1000
+
+
+def test_a_poll_that_polling_again_cannot_mend_ends_the_wait_at_once(sandbox, proxy):
+    from qavix_lab.errors import APIError
+
+    with Client(sandbox.api_key, base_url=proxy.url + "/qavix", max_retries=0,
+                poll_schedule=FAST_POLL) as client:
+        task = client.tts.task("987654321987")  # no such task
+        with pytest.raises(APIError):
+            task.wait(timeout=60)
+    assert proxy.counts().requests == 1

@@ -79,6 +79,9 @@ class TaskHandle(Bound[Mode], Generic[Mode, S]):
         ``TaskViolation`` (10), ``TaskDeleted`` (-1), ``UnknownTaskStatus`` for a status this
         library does not know, and ``WaitTimeout`` (carrying the last state) at the deadline.
         ``on_progress(state)`` is called after every poll; ``progress_bar`` shows a bar.
+        A poll that still fails after the client's retries (the network or a gateway is down)
+        is tried again, slower, for up to ``poll_schedule.outage`` seconds (60 by default):
+        the task goes on at the service meanwhile.
         """
         client = self._client
         watch = Watch(self.label, self.kind, self.id, client.observer, on_progress, progress_bar)

@@ -10,10 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import WaitTimeout
+from ..errors import QavixError, WaitTimeout
 from ..spec import TaskStatus
 from .effects import Plan, sleep
 from .lifecycle import JobObserver, ending_error, time_left
+from .protocol import is_retryable
 
 log = logging.getLogger("qavix_lab")
 
@@ -29,6 +30,12 @@ class PollSchedule:
     is usually seen finished on the first or second poll; without it the interval grows
     geometrically. ``margin`` (a factor) and ``slack`` (seconds) are how far past an estimated
     finish a poll aims, so that a task is seen finished rather than at 99%.
+
+    ``outage`` is how many seconds of failing polls a wait rides out (each poll has had the
+    client's retries already): the task goes on at the service while the network or a gateway
+    is down, so the wait keeps polling, slower and slower, and raises the last error only when
+    the failures have lasted longer than that (or at its deadline). An error that polling again
+    cannot mend (a wrong key, a task that is not there) is raised at once.
     """
 
     first: float = 0.5
@@ -37,6 +44,7 @@ class PollSchedule:
     growth: float = 1.6
     margin: float = 1.03
     slack: float = 0.05
+    outage: float = 60.0
 
     def first_delay(self, typical: float | None, elapsed: float) -> float:
         """Before the first poll: just after a typical task of this kind would be done."""
@@ -131,8 +139,22 @@ def wait_for(
         if created is not None:
             delay, aimed = yield from _first_wait(created, watch.kind, schedule, durations,
                                                   deadline)
+        failing_since: float | None = None  # when the polls began to fail, if they do
         while True:
-            state = yield from fetch()
+            try:
+                state = yield from fetch()
+            except QavixError as failure:
+                now = time.monotonic()
+                failing_since = now if failing_since is None else failing_since
+                if (not is_retryable(False, failure) or now - failing_since >= schedule.outage
+                        or (deadline is not None and now >= deadline)):
+                    raise
+                delay = schedule._clamp(delay * schedule.growth)
+                log.warning("%s: a poll failed (%s); polling again in %.1f s, the task goes on "
+                            "at the service", watch.label, failure, delay)
+                yield from sleep(delay if deadline is None else min(delay, deadline - now))
+                continue
+            failing_since = None
             if (state.status, state.progress) != last:
                 last = (state.status, state.progress)
                 watch.observer.state_changed(watch.task_id, state)
