@@ -10,8 +10,11 @@ Files are sent to the workers in chunks (a few per worker) so that a corpus of t
 small files is not dominated by the cost of one round trip per file. Local workers are forked
 from a ``forkserver`` that has imported the analysis's module (pandas and all) once, so a second
 worker costs a fork, not a second start-up of the whole library. A file that fails becomes a
-row of :class:`CorpusError.failures` (with ``on_error="raise"``, the default) or of
-``result.attrs["failures"]`` (with ``on_error="skip"``); it never stops the other files.
+row of :class:`CorpusError.failures` (with ``on_error="raise"``, the default) or a
+:class:`Failure` in ``result.attrs["failures"]`` (with ``on_error="skip"``); it never stops the
+other files. Those are kept as a tuple, not a DataFrame: pandas compares ``attrs`` to combine
+frames, and a DataFrame there makes ``pd.concat`` of two results raise (pandas issue 60455);
+``pd.DataFrame(result.attrs["failures"])`` is the table.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from .errors import QavixError, ValidationError
 
@@ -107,26 +110,35 @@ def map_files(fn: Callable[[Path], Any], paths: Sequence[Path], *, engine: Engin
     return sorted((o for chunk in done for o in chunk), key=lambda o: o.index)
 
 
-def failures_frame(outcomes: Sequence[Outcome]) -> Any:
+class Failure(NamedTuple):
+    """A file that failed: ``pd.DataFrame(result.attrs["failures"])`` makes a table of them."""
+
+    path: str
+    error_type: str
+    error: str
+
+
+def failures_frame(failures: Sequence[Failure]) -> Any:
     """The failed files as a DataFrame: path, error_type, error."""
     import pandas as pd
 
-    rows = [(o.path, o.error_type, o.error) for o in outcomes if o.error is not None]
-    return pd.DataFrame(rows, columns=["path", "error_type", "error"]).astype("string")
+    return pd.DataFrame(list(failures), columns=list(Failure._fields)).astype("string")
 
 
-def check_failures(outcomes: Sequence[Outcome], on_error: OnError, where: str) -> Any:
+def check_failures(outcomes: Sequence[Outcome], on_error: OnError, where: str
+                   ) -> tuple[Failure, ...]:
     """Raise :class:`CorpusError` for failed files (``on_error="raise"``), or return them."""
     if on_error not in ("raise", "skip"):
         raise ValidationError(f"on_error must be 'raise' or 'skip', not {on_error!r}",
                               where=f"{where}(on_error)")
-    failed = failures_frame(outcomes)
-    if len(failed) and on_error == "raise":
-        first = failed.iloc[0]
+    failed = tuple(Failure(o.path, o.error_type or "", o.error)
+                   for o in outcomes if o.error is not None)
+    if failed and on_error == "raise":
+        first = failed[0]
         raise CorpusError(f"{len(failed)} of {len(outcomes)} files failed; the first, "
                           f"{first.path}: {first.error_type}: {first.error} (on_error='skip' "
                           "keeps the rest and lists the failures in result.attrs['failures'])",
-                          failed, where=where)
+                          failures_frame(failed), where=where)
     return failed
 
 

@@ -77,7 +77,15 @@ def test_a_broken_file_is_named_and_the_rest_kept_on_request(episodes):
                           on_error="skip")
     assert any("1 of 5 files skipped" in str(w.message) for w in seen)
     assert str(episodes / "ep1.json") not in set(frame["file"])
-    assert frame.attrs["failures"]["error_type"].tolist() == ["TranscriptFormatError"]
+    assert [f.error_type for f in frame.attrs["failures"]] == ["TranscriptFormatError"]
+    assert pd.DataFrame(frame.attrs["failures"])["path"].tolist() == [str(episodes / "ep1.json")]
+    # results with different failures still combine, print and filter (a DataFrame in attrs
+    # made pandas raise "truth value of a DataFrame is ambiguous" in concat)
+    clean = read_many([str(episodes / "ep0.json")], engine="serial", on_error="skip")
+    both = pd.concat([frame, clean, frame[frame["file"] == str(episodes / "ep2.json")]])
+    ep2 = str(episodes / "ep2.json")
+    assert (both["file"] == ep2).sum() == 2 * (frame["file"] == ep2).sum() > 0
+    assert "rows x" in repr(both)
 
 
 @pytest.mark.parametrize("bad, message", [

@@ -27,7 +27,8 @@ def metrics_many(paths_or_glob: str | os.PathLike[str] | Iterable[str | os.PathL
 
     A file that cannot be decoded raises :class:`~qavix_lab.corpus.CorpusError` listing every
     failure; with ``on_error="skip"`` its row is left out and it is listed in
-    ``result.attrs["failures"]``.
+    ``result.attrs["failures"]``, a tuple of :class:`~qavix_lab.corpus.Failure` (path,
+    error_type, error): ``pd.DataFrame`` of it is a table.
     """
     files = expand(paths_or_glob, where="metrics_many(paths)")
     outcomes = map_files(functools.partial(_measure, lang=lang), files, engine=engine,
@@ -36,7 +37,7 @@ def metrics_many(paths_or_glob: str | os.PathLike[str] | Iterable[str | os.PathL
     rows = [o.value.rename(o.path) for o in outcomes if o.error is None]
     result = pd.DataFrame(rows) if rows else pd.DataFrame(dtype="float64")
     result.index = pd.Index(result.index, dtype="string", name="path")
-    if len(failed):
+    if failed:
         warnings.warn(f"metrics_many: {len(failed)} of {len(files)} files skipped; see "
                       "result.attrs['failures']", stacklevel=2)
     result.attrs["failures"] = failed

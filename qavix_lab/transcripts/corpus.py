@@ -32,7 +32,8 @@ def read_many(paths_or_glob: str | os.PathLike[str] | Iterable[str | os.PathLike
     Rows keep each file's order and files keep the order given (a glob sorts its matches), on
     every engine. A file that does not parse raises :class:`~qavix_lab.corpus.CorpusError`
     listing every failure; with ``on_error="skip"`` the other files are kept and the failures
-    are in ``result.attrs["failures"]`` (a warning says how many).
+    are in ``result.attrs["failures"]`` (a warning says how many), a tuple of
+    :class:`~qavix_lab.corpus.Failure` (path, error_type, error): ``pd.DataFrame`` of it is a table.
     """
     if level not in ("sentences", "words"):
         raise ValidationError(f"level must be 'sentences' or 'words', not {level!r}",
@@ -44,7 +45,7 @@ def read_many(paths_or_glob: str | os.PathLike[str] | Iterable[str | os.PathLike
     failed = check_failures(outcomes, on_error, "read_many")
     frames = [o.value.assign(file=o.path) for o in outcomes if o.error is None]
     result = _stack(frames)
-    if len(failed):
+    if failed:
         warnings.warn(f"read_many: {len(failed)} of {len(files)} files skipped; see "
                       "result.attrs['failures']", stacklevel=2)
     result.attrs["failures"] = failed
