@@ -146,7 +146,8 @@ def _label_column(values: np.ndarray, key: str, where: str) -> pd.Categorical:
     _check_types(values, "label", key, where, types=types)
     labels = sorted(distinct.tolist())
     position = {label: i for i, label in enumerate(labels)}
-    # each distinct value's place among the sorted labels; -1 (missing) picks the last, -1
+    # each distinct value's place among the sorted labels; a missing value's code, -1, picks
+    # the last entry, -1 again
     rank = np.array([*map(position.__getitem__, distinct.tolist()), -1], dtype=np.int32)
     return pd.Categorical.from_codes(rank[found], categories=pd.Index(labels, dtype="str"))
 
