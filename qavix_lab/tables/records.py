@@ -15,9 +15,13 @@ from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 from ..errors import MalformedResponse
 from ..spec.models import SERVICE_TIME_FORMAT, SERVICE_TZ, Model
+
+# A field's values: an array of objects (a column of the records' table) or a list.
+Values = np.ndarray | Sequence[Any]
 
 
 def snake_case(key: str) -> str:
@@ -47,7 +51,7 @@ _ACCEPTS: dict[str, tuple[Callable[[type], bool], str]] = {
 }
 
 
-def _reject(values: Sequence[Any], index: int, key: str, wanted: str, where: str,
+def _reject(values: Values, index: int, key: str, wanted: str, where: str,
             ) -> NoReturn:
     value = values[index]
     raise MalformedResponse(
@@ -56,25 +60,53 @@ def _reject(values: Sequence[Any], index: int, key: str, wanted: str, where: str
     )
 
 
-def _check_types(values: Sequence[Any], kind: str, key: str, where: str,
+def _check_types(values: Values, kind: str, key: str, where: str,
                  types: set[type] | None = None) -> set[type]:
     """The values' types (``types``, when known, are those of a sample that holds every type);
     a value of a type ``kind`` does not accept raises ``MalformedResponse``."""
     accepts, wanted = _ACCEPTS[kind]
-    found = set(map(type, values)) if types is None else types
+    found = set(map(type, _listed(values))) if types is None else types
     if all(t is type(None) or accepts(t) for t in found):
         return found
     bad = next(i for i, v in enumerate(values) if v is not None and not accepts(type(v)))
     _reject(values, bad, key, wanted, where)
 
 
-def _int_column(values: list[Any], types: set[type], key: str, where: str) -> Any:
+def _listed(values: Values) -> list[Any]:
+    """``values`` as a list (a list is read faster than an array of objects, item by item)."""
+    return values.tolist() if isinstance(values, np.ndarray) else list(values)
+
+
+def _objects(values: Values) -> np.ndarray:
+    """``values`` as a 1-d array of objects (lists stay items, never a second dimension)."""
+    if isinstance(values, np.ndarray):
+        return values
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
+def _exact_ints(values: np.ndarray) -> np.ndarray | None:
+    """``values`` as int64 when every one is an integer (not a bool, ``None`` or NaN) within
+    64 bits, checked and converted in C; ``None`` otherwise (then the caller looks closer)."""
+    if infer_dtype(values, skipna=True) != "integer":
+        return None
+    try:  # a missing value (None, NaN, NA) or a too large integer does not convert
+        return values.astype(np.int64)
+    except (OverflowError, TypeError, ValueError):
+        return None
+
+
+def _int_column(values: np.ndarray, key: str, where: str) -> Any:
+    ints = _exact_ints(values)
+    if ints is not None:
+        return pd.arrays.IntegerArray(ints, np.zeros(len(ints), dtype=bool))
+    types = _check_types(values, "int", key, where)
+    listed = _listed(values)
     try:
         if type(None) in types:
-            return pd.array(values, dtype="Int64")
-        return pd.array(np.array(values, dtype=np.int64), dtype="Int64")
+            return pd.array(listed, dtype="Int64")
+        return pd.array(np.array(listed, dtype=np.int64), dtype="Int64")
     except (OverflowError, TypeError, ValueError):
-        bad = next(i for i, v in enumerate(values) if v is not None and not -2**63 <= v < 2**63)
+        bad = next(i for i, v in enumerate(listed) if v is not None and not -2**63 <= v < 2**63)
         _reject(values, bad, key, "a 64-bit integer", where)
 
 
@@ -86,7 +118,7 @@ def _is_service_time(value: str | None) -> bool:
     return True
 
 
-def _time_column(values: list[Any], key: str, where: str) -> Any:
+def _time_column(values: np.ndarray, key: str, where: str) -> Any:
     try:
         moments = pd.to_datetime(values, format=SERVICE_TIME_FORMAT)
     except ValueError:
@@ -95,55 +127,65 @@ def _time_column(values: list[Any], key: str, where: str) -> Any:
     return moments.as_unit("s").tz_localize(SERVICE_TZ)
 
 
-def _list_column(values: list[Any], types: set[type], kind: str, key: str, where: str) -> Any:
-    lists = values if types <= {list} else [[] if v is None else list(v) for v in values]
+def _list_column(values: np.ndarray, types: set[type], kind: str, key: str, where: str) -> Any:
+    lists = values if types <= {list} else _objects(
+        [[] if v is None else list(v) for v in values.tolist()])
     element_ok = _is_int if kind == "int_list" else (lambda t: t is str)
-    if not all(element_ok(t) for t in set(map(type, chain.from_iterable(lists)))):
+    if not all(element_ok(t) for t in set(map(type, chain.from_iterable(lists.tolist())))):
         bad = next(i for i, v in enumerate(lists) if not all(element_ok(type(x)) for x in v))
         _reject(values, bad, key, _ACCEPTS[kind][1], where)
-    return pd.Series(lists, dtype=object).array
+    return pd.arrays.NumpyExtensionArray(lists)
 
 
-def _label_column(values: list[str | None], key: str, where: str) -> pd.Categorical:
-    distinct = set(values)
-    _check_types(values, "label", key, where, types=set(map(type, distinct)))
-    labels = sorted(v for v in distinct if v is not None)
-    index: dict[str | None, int] = {label: i for i, label in enumerate(labels)} | {None: -1}
-    codes = np.fromiter(map(index.__getitem__, values), dtype=np.int32, count=len(values))
-    return pd.Categorical.from_codes(codes, categories=pd.Index(labels, dtype="str"))
+def _label_column(values: np.ndarray, key: str, where: str) -> pd.Categorical:
+    """A categorical of the values' distinct labels, sorted: the values are hashed in C and
+    only the distinct ones (and the missing ones: None, or a NaN to reject) are checked."""
+    found, distinct = pd.factorize(values)
+    missing = found < 0
+    types = set(map(type, distinct.tolist())) | set(map(type, values[missing].tolist()))
+    _check_types(values, "label", key, where, types=types)
+    labels = sorted(distinct.tolist())
+    position = {label: i for i, label in enumerate(labels)}
+    # each distinct value's place among the sorted labels; a missing value's code, -1, picks
+    # the last entry, -1 again
+    rank = np.array([*map(position.__getitem__, distinct.tolist()), -1], dtype=np.int32)
+    return pd.Categorical.from_codes(rank[found], categories=pd.Index(labels, dtype="str"))
 
 
-def _ids(values: list[Any], types: set[type]) -> list[Any]:
+def _ids(values: np.ndarray, key: str, where: str) -> Any:
+    ints = _exact_ints(values)
+    if ints is not None:
+        return pd.array(list(map(str, ints.tolist())), dtype="str")
+    types = _check_types(values, "id", key, where)
     if types <= {str}:
-        return values
-    if types <= {int}:
-        return list(map(str, values))
-    return [None if v is None else str(v) for v in values]
+        return pd.array(values, dtype="str")
+    return pd.array([None if v is None else str(v) for v in values.tolist()], dtype="str")
 
 
-def _column(values: list[Any], kind: str, key: str, where: str) -> Any:
+def _column(values: np.ndarray, kind: str, key: str, where: str) -> Any:
     if kind == "label":
         return _label_column(values, key, where)
-    types = _check_types(values, kind, key, where)
+    if kind == "int":
+        return _int_column(values, key, where)
     if kind == "id":
-        return pd.array(_ids(values, types), dtype="str")
+        return _ids(values, key, where)
+    types = _check_types(values, kind, key, where)
     if kind == "text":
         return pd.array(values, dtype="str")
-    if kind == "int":
-        return _int_column(values, types, key, where)
     if kind == "time":
         return _time_column(values, key, where)
     if kind in ("int_list", "str_list"):
         return _list_column(values, types, kind, key, where)
-    return pd.Series(values, dtype=object).array
+    return pd.arrays.NumpyExtensionArray(values)
 
 
-def _guess_column(values: list[Any]) -> Any:
+def _guess_column(values: Values) -> Any:
     """An extra key's column: nullable ints/floats/booleans, ``str`` text, or objects."""
+    listed = _listed(values)
     try:
-        array = pd.array(values)
+        array = pd.array(listed)
     except (TypeError, ValueError):
-        return pd.Series(values, dtype=object).array
+        return pd.Series(listed, dtype=object).array
     return array.astype("str") if isinstance(array.dtype, pd.StringDtype) else array
 
 
@@ -178,28 +220,30 @@ def _records(records: Any, what: str, where: str) -> list[dict[str, Any]]:
     return records
 
 
-def _field_values(records: list[dict[str, Any]]) -> dict[str, list[Any]]:
-    """Every key's values, one list per key (``None`` where a record lacks the key)."""
+def _field_values(records: list[dict[str, Any]]) -> dict[str, Values]:
+    """Every key's values, one array (or list) per key (``None`` where a record lacks the key)."""
     first = list(records[0]) if records else []
     if len(first) > 1 and set(map(len, records)) == {len(first)}:
         # every record has the first one's keys if each has as many and none lacks one: then the
-        # records are read row by row in C (each dict once; a key at a time is 2x slower)
+        # records are read row by row in C (each dict once; a key at a time is 2x slower) into
+        # a table of objects, and its columns copied out whole
         try:
-            flat = list(chain.from_iterable(map(itemgetter(*first), records)))
+            flat = np.fromiter(chain.from_iterable(map(itemgetter(*first), records)),
+                               dtype=object, count=len(first) * len(records))
         except KeyError:
             pass
         else:
-            step = len(first)
-            return {key: flat[i::step] for i, key in sorted(enumerate(first), key=itemgetter(1))}
+            table = flat.reshape(len(records), len(first))
+            return {key: table[:, i] for i, key in sorted(enumerate(first), key=itemgetter(1))}
     keys = set().union(*records)
     return {key: [r.get(key) for r in records] for key in sorted(keys)}
 
 
-def _columns(values: Mapping[str, list[Any]], length: int, fields: Mapping[str, str],
+def _columns(values: Mapping[str, Values], length: int, fields: Mapping[str, str],
              names: Mapping[str, str], where: str) -> dict[str, Any]:
     """Column arrays by name: the known fields in order, then the extra keys."""
     missing = [None] * length
-    columns = {names[key]: _column(values.get(key, missing), kind, key, where)
+    columns = {names[key]: _column(_objects(values.get(key, missing)), kind, key, where)
                for key, kind in fields.items()}
     for key in values.keys() - fields.keys():
         name = snake_case(key) if snake_case(key) not in columns else f"extra_{snake_case(key)}"
