@@ -277,7 +277,7 @@ function render({ model, el }) {
     cacheBlockSize: model.get("block_size"),
     maxBlocksInCache: 20,
     // no getRowId: rows are identified by position, so new data reuses their DOM
-    rowBuffer: 4,
+    rowBuffer: 2,  // rows drawn past the visible ones: each costs every update its layout
     tooltipShowDelay: 400,
     suppressCellFocus: true,
     // fills a wide output at first; no flex, so a dragged column edge really resizes
