@@ -233,6 +233,8 @@ function render({ model, el }) {
     count: 0,
     blocks: new Map(),    // first row -> rows, for the current generation
     pending: new Map(),   // request number -> the grid's getRows params
+    expecting: null,      // a timer while a reset is on its way (anticipate)
+    parked: [],           // the grid's getRows params that wait for that reset
     requests: 0,
     selected: new Set(model.get("selected")),
     playing: model.get("playing"),
@@ -254,8 +256,16 @@ function render({ model, el }) {
     el.dataset.shownAt = String(performance.now());
   }, 0));
 
+  // The grid counts its requests until each is answered: one it no longer needs (its rows are
+  // of an older generation, or its block was asked for again) still gets an answer.
+  const drop = (params) => params.failCallback();
+
   const datasource = {
     getRows(params) {
+      if (state.expecting !== null) {
+        state.parked.push(params);
+        return;
+      }
       const block = state.blocks.get(params.startRow);
       if (block) {
         params.successCallback(block, state.count);
@@ -292,6 +302,7 @@ function render({ model, el }) {
     if (!column?.sortable) return false;
     model.set("sort", nextSort(model.get("sort"), column, add));
     model.save_changes();
+    anticipate();
     return true;
   };
   const press = { x: 0, y: 0 };
@@ -318,23 +329,62 @@ function render({ model, el }) {
 
   const showSort = () => headers.forEach((header) => header.showSort());
 
+  // A change the kernel answers with a reset (a keystroke in the text box, a menu choice, a
+  // header click): the grid asks for its rows again at once (it shows the old ones meanwhile)
+  // and the reset answers them in the task that brings it, with no timer of the grid's between.
+  const release = () => {  // the reset came, or did not in time: answer what waited
+    clearTimeout(state.expecting);
+    state.expecting = null;
+    const parked = state.parked;
+    state.parked = [];
+    parked.forEach((params) => datasource.getRows(params));
+  };
+  const anticipate = () => {
+    if (state.generation < 0 || api.getFirstDisplayedRowIndex() > 0) return;
+    clearTimeout(state.expecting);
+    state.expecting = setTimeout(release, 2000);
+    state.parked.forEach(drop);  // the refresh asks for their blocks again
+    state.parked = [];
+    api.refreshInfiniteCache();
+  };
+  // The filter controls are the browser's other widgets, beside the grid in the same box: a
+  // menu sends its choice on "change", the text box every keystroke on "input".
+  const onControl = (event) => {
+    if ((event.type === "change") !== (event.target.tagName === "SELECT")) return;
+    const box = el.closest(".qavix-voice-browser");
+    if (box?.contains(event.target) && !el.contains(event.target)) setTimeout(anticipate, 0);
+  };
+  document.addEventListener("input", onControl, true);
+  document.addEventListener("change", onControl, true);
+
   function onMessage(msg, buffers) {
     if (msg.kind === "reset") {
       const first = state.generation < 0;
       state.generation = msg.generation;
       state.count = msg.count;
       state.blocks = new Map([[0, rowObjects(fields, msg.rows)]]);
+      state.pending.forEach(drop);
       state.pending.clear();
       el.dataset.generation = String(msg.generation);
       if (first || api.getFirstDisplayedRowIndex() > 0) {
+        state.parked.forEach(drop);
+        state.parked = [];
+        clearTimeout(state.expecting);
+        state.expecting = null;
         api.setGridOption("datasource", datasource);  // a new cache, scrolled to the top
+      } else if (state.expecting !== null) {
+        release();  // the grid asked again when the change was made
       } else {
         api.refreshInfiniteCache();  // the same rows and cells, new data
       }
     } else if (msg.kind === "rows") {
       const params = state.pending.get(msg.request);
       state.pending.delete(msg.request);
-      if (!params || msg.generation !== state.generation) return;
+      if (!params) return;
+      if (msg.generation !== state.generation) {
+        drop(params);  // the kernel has changed since: its reset asks for the block again
+        return;
+      }
       const rows = rowObjects(fields, msg.rows);
       state.blocks.set(msg.start, rows);
       params.successCallback(rows, state.count);
@@ -367,6 +417,9 @@ function render({ model, el }) {
     body.removeEventListener("pointerdown", onPress, true);
     body.removeEventListener("click", onClick, true);
     body.removeEventListener("keydown", onKey, true);
+    document.removeEventListener("input", onControl, true);
+    document.removeEventListener("change", onControl, true);
+    clearTimeout(state.expecting);
     model.off("msg:custom", onMessage);
     model.off("change:selected", refreshPicks);
     model.off("change:playing", refreshPlaying);
