@@ -2,13 +2,14 @@
 //
 // The kernel filters and sorts (qavix_lab.tables.filter_voices); the grid asks for the blocks
 // of rows it scrolls to and shows them. After every change the kernel pushes the first block
-// with the new row count ("reset"), so a keystroke costs one round trip.
+// with the new row count ("reset"), so a keystroke or a header click costs one round trip.
 //
-// A keystroke must reach the screen within 150 ms even on a busy machine, so a reset keeps the
-// grid's rows and cells and only gives them new data (refreshInfiniteCache, row IDs by
-// position): building every row's DOM again cost more than the kernel's whole answer. A header
-// click makes the grid drop its own cache at once; its request for the first rows waits for the
-// kernel's sorted ones instead of showing the old order first (one repaint, not two).
+// A keystroke or a click must reach the screen within 150 ms even on a busy machine, so a reset
+// keeps the grid's rows and cells and only gives them new data (refreshInfiniteCache, row IDs by
+// position, cell renderers that refresh in place): building every row's DOM again cost more than
+// the kernel's whole answer. Sorting is the kernel's alone: the grid's own sort model stays
+// empty (its change would drop the grid's cache and build every row twice, once empty and once
+// with the kernel's rows), and the headers draw the kernel's sort keys (SortHeader).
 //
 // Rebuild voice_grid.js (shipped in the wheel, no CDN) after editing this file:
 //   npm install ag-grid-community@36.2.0 esbuild@0.25
@@ -51,54 +52,153 @@ function rowObjects(fields, rows) {
   });
 }
 
+// Cell renderers keep their element and only refresh it for a row's new data.
 function pickRenderer(state) {
-  return (params) => {
-    const box = document.createElement("input");
-    box.type = "checkbox";
-    box.className = "qv-pick";
-    if (!params.data) { box.disabled = true; return box; }
-    const id = params.data.voice_id;
-    box.checked = state.selected.has(id);
-    box.setAttribute("aria-label", `select ${params.data.name}`);
-    box.addEventListener("change", () => state.pick(id, box.checked));
-    return box;
+  return class PickCell {
+    init(params) {
+      this.box = document.createElement("input");
+      this.box.type = "checkbox";
+      this.box.className = "qv-pick";
+      this.box.addEventListener("change", () => {
+        if (this.id !== null) state.pick(this.id, this.box.checked);
+      });
+      this.refresh(params);
+    }
+
+    getGui() { return this.box; }
+
+    refresh(params) {
+      const data = params.data;
+      this.id = data ? data.voice_id : null;
+      this.box.disabled = !data;
+      this.box.checked = !!data && state.selected.has(this.id);
+      if (data) this.box.setAttribute("aria-label", `select ${data.name}`);
+      else this.box.removeAttribute("aria-label");
+      return true;
+    }
   };
 }
 
 function nameRenderer(state) {
-  return (params) => {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "qv-name";
-    if (!params.data) { button.textContent = "…"; button.disabled = true; return button; }
-    const id = params.data.voice_id;
-    button.textContent = `${id === state.playing ? "■" : "▶"} ${params.data.name}`;
-    button.title = params.data.remark || params.data.name;
-    button.classList.toggle("qv-playing", id === state.playing);
-    button.addEventListener("click", () => state.model.send({ kind: "play", voice_id: id }));
-    return button;
+  return class NameCell {
+    init(params) {
+      this.button = document.createElement("button");
+      this.button.type = "button";
+      this.button.className = "qv-name";
+      this.button.addEventListener("click", () => {
+        if (this.id !== null) state.model.send({ kind: "play", voice_id: this.id });
+      });
+      this.refresh(params);
+    }
+
+    getGui() { return this.button; }
+
+    refresh(params) {
+      const data = params.data;
+      const button = this.button;
+      this.id = data ? data.voice_id : null;
+      const playing = !!data && this.id === state.playing;
+      button.textContent = data ? `${playing ? "■" : "▶"} ${data.name}` : "…";
+      button.disabled = !data;
+      if (data) button.title = data.remark || data.name;
+      else button.removeAttribute("title");
+      button.classList.toggle("qv-playing", playing);
+      return true;
+    }
   };
 }
 
-function columnDefs(model, state) {
+// A header as AG Grid's own draws it (title, then the sort arrow and, with several keys, the
+// key's number), showing the kernel's sort keys (model "sort") instead of the grid's.
+function sortHeader(model, headers) {
+  const icon = (kind, name) => {
+    const holder = document.createElement("span");
+    holder.className = `ag-sort-indicator-icon ag-sort-${kind} ag-hidden`;
+    holder.setAttribute("aria-hidden", "true");
+    if (name) {
+      const glyph = document.createElement("span");
+      glyph.className = `ag-icon ag-icon-${name}`;
+      glyph.setAttribute("role", "presentation");
+      glyph.setAttribute("unselectable", "on");
+      holder.append(glyph);
+    }
+    return holder;
+  };
+  return class SortHeader {
+    init(params) {
+      this.params = params;
+      this.gui = document.createElement("div");
+      this.gui.className = "ag-cell-label-container";
+      this.gui.setAttribute("role", "presentation");
+      const label = document.createElement("div");
+      label.className = "ag-header-cell-label";
+      label.setAttribute("role", "presentation");
+      this.text = document.createElement("span");
+      this.text.className = "ag-header-cell-text";
+      this.text.textContent = params.displayName;
+      const arrows = document.createElement("span");
+      arrows.className = "ag-sort-indicator-container";
+      this.order = icon("order");
+      this.asc = icon("ascending-icon", "asc");
+      this.desc = icon("descending-icon", "desc");
+      arrows.append(this.order, this.asc, this.desc);
+      label.append(this.text, arrows);
+      this.gui.append(label);
+      headers.add(this);
+      this.showSort();
+    }
+
+    getGui() { return this.gui; }
+
+    refresh(params) {
+      this.params = params;
+      this.text.textContent = params.displayName;
+      this.showSort();
+      return true;
+    }
+
+    destroy() { headers.delete(this); }
+
+    showSort() {
+      const field = this.params.column.getColId();
+      const column = model.get("columns").find((c) => c.field === field);
+      if (!column?.sortable) return;
+      const keys = model.get("sort");
+      const index = keys.findIndex((k) => k.column === field);
+      const key = keys[index];
+      this.asc.classList.toggle("ag-hidden", !key || key.descending);
+      this.desc.classList.toggle("ag-hidden", !key || !key.descending);
+      this.order.classList.toggle("ag-hidden", !key || keys.length < 2);
+      this.order.textContent = key ? String(index + 1) : "";
+      const direction = key ? (key.descending ? "desc" : "asc") : "none";
+      for (const name of ["asc", "desc", "none"]) {
+        this.gui.classList.toggle(`ag-header-cell-sorted-${name}`, name === direction);
+      }
+      this.params.eGridHeader?.setAttribute(
+        "aria-sort", key ? (key.descending ? "descending" : "ascending") : "none");
+    }
+  };
+}
+
+function columnDefs(model, state, headers) {
   const defs = [{
     colId: "pick", headerName: "", width: 38, minWidth: 38, maxWidth: 38, sortable: false,
     resizable: false, suppressMovable: true, cellRenderer: pickRenderer(state),
   }];
+  const header = sortHeader(model, headers);
   for (const column of model.get("columns")) {
     defs.push({
       field: column.field,
       headerName: column.header,
       headerTooltip: column.header,
-      sortable: column.sortable,
-      // Popularity: most popular first on the first click
-      sortingOrder: column.first_sort === "desc" ? ["desc", "asc", null] : ["asc", "desc", null],
+      headerComponent: header,
+      sortable: false,  // the kernel sorts: a click or Enter on a header goes to it (sortBy)
       minWidth: column.min_width,
       width: column.min_width * column.flex,
       cellRenderer: column.field === "name" ? nameRenderer(state) : undefined,
       tooltipField: column.field === "name" ? undefined : column.field,
       cellClass: `qv-cell-${column.field}`,
-      headerClass: `qv-head qv-head-${column.field}`,
+      headerClass: `qv-head qv-head-${column.field}${column.sortable ? " qv-sortable" : ""}`,
     });
   }
   return defs;
@@ -131,15 +231,13 @@ function render({ model, el }) {
     model,
     generation: -1,
     count: 0,
-    sort: "[]",           // the sort the rows of this generation are in (JSON of model "sort")
-    waiting: [],          // the grid's requests made for a sort the kernel has not answered yet
     blocks: new Map(),    // first row -> rows, for the current generation
     pending: new Map(),   // request number -> the grid's getRows params
+    expecting: null,      // a timer while a reset is on its way (anticipate)
+    parked: [],           // the grid's getRows params that wait for that reset
     requests: 0,
     selected: new Set(model.get("selected")),
     playing: model.get("playing"),
-    applyingSort: false,
-    clicking: false,
     audioUrl: null,
     pick(id, picked) {
       const current = model.get("selected");
@@ -158,15 +256,14 @@ function render({ model, el }) {
     el.dataset.shownAt = String(performance.now());
   }, 0));
 
-  const sortKey = (keys) => JSON.stringify(
-    keys.map((k) => ({ column: k.column, descending: !!k.descending })));
-  const sortOf = (sortModel) => sortKey(
-    sortModel.map((s) => ({ column: s.colId, descending: s.sort === "desc" })));
+  // The grid counts its requests until each is answered: one it no longer needs (its rows are
+  // of an older generation, or its block was asked for again) still gets an answer.
+  const drop = (params) => params.failCallback();
 
   const datasource = {
     getRows(params) {
-      if (sortOf(params.sortModel) !== state.sort) {  // a header click: rows come with the reset
-        state.waiting.push(params);
+      if (state.expecting !== null) {
+        state.parked.push(params);
         return;
       }
       const block = state.blocks.get(params.startRow);
@@ -181,86 +278,113 @@ function render({ model, el }) {
     },
   };
 
+  const headers = new Set();  // the SortHeaders shown
   const api = createGrid(body, {
     theme: THEME,
-    columnDefs: columnDefs(model, state),
-    defaultColDef: { resizable: true, sortable: true, suppressMovable: false },
+    columnDefs: columnDefs(model, state, headers),
+    defaultColDef: { resizable: true, sortable: false, suppressMovable: false },
     rowModelType: "infinite",
     cacheBlockSize: model.get("block_size"),
     maxBlocksInCache: 20,
     // no getRowId: rows are identified by position, so new data reuses their DOM
-    rowBuffer: 4,
+    rowBuffer: 2,  // rows drawn past the visible ones: each costs every update its layout
     tooltipShowDelay: 400,
     suppressCellFocus: true,
     // fills a wide output at first; no flex, so a dragged column edge really resizes
     autoSizeStrategy: { type: "fitGridWidth" },
     suppressColumnVirtualisation: true,  // nine columns: every header always exists
-    onSortChanged: (event) => {
-      if (state.applyingSort || event.source === "api") return;
-      const sort = api.getColumnState()
-        .filter((c) => c.sort)
-        .sort((a, b) => (a.sortIndex ?? 0) - (b.sortIndex ?? 0))
-        .map((c) => ({ column: c.colId, descending: c.sort === "desc" }));
-      model.set("sort", sort);
-      model.save_changes();
-    },
   });
 
-  // A click on a sortable header is told to the kernel at once, before the grid redraws: the
-  // grid's own sortChanged callback comes a task later, after it has rebuilt its rows.
+  // A click (shift: add a key) or Enter on a sortable header sorts as VoiceBrowser.sort_by
+  // does: the kernel gets the new keys at once, the headers show them before it answers.
+  const sortBy = (cell, add) => {
+    const column = model.get("columns").find((c) => c.field === cell.getAttribute("col-id"));
+    if (!column?.sortable) return false;
+    model.set("sort", nextSort(model.get("sort"), column, add));
+    model.save_changes();
+    anticipate();
+    return true;
+  };
   const press = { x: 0, y: 0 };
   const onPress = (event) => { press.x = event.clientX; press.y = event.clientY; };
   const onClick = (event) => {
     const cell = event.target.closest?.(".ag-header-cell");
     if (!cell || event.button !== 0 || event.target.closest(".ag-header-cell-resize")) return;
     if (Math.abs(event.clientX - press.x) > 4 || Math.abs(event.clientY - press.y) > 4) return;
-    const column = model.get("columns").find((c) => c.field === cell.getAttribute("col-id"));
-    if (!column?.sortable) return;
-    event.stopPropagation();
-    event.preventDefault();
-    state.clicking = true;  // the arrows are shown after the message is sent
-    model.set("sort", nextSort(model.get("sort"), column, event.shiftKey));
-    model.save_changes();
-    state.clicking = false;
-    showSort();
+    if (sortBy(cell, event.shiftKey)) {
+      event.stopPropagation();
+      event.preventDefault();
+    }
+  };
+  const onKey = (event) => {
+    if (event.key !== "Enter" || !event.target.matches?.(".ag-header-cell")) return;
+    if (sortBy(event.target, event.shiftKey)) {
+      event.stopPropagation();
+      event.preventDefault();
+    }
   };
   body.addEventListener("pointerdown", onPress, true);
   body.addEventListener("click", onClick, true);
+  body.addEventListener("keydown", onKey, true);
 
-  function showSort() {
-    if (state.clicking) return;
-    state.applyingSort = true;
-    api.applyColumnState({
-      state: model.get("sort").map((s, i) => ({
-        colId: s.column, sort: s.descending ? "desc" : "asc", sortIndex: i,
-      })),
-      defaultState: { sort: null },
-    });
-    state.applyingSort = false;
-  }
+  const showSort = () => headers.forEach((header) => header.showSort());
+
+  // A change the kernel answers with a reset (a keystroke in the text box, a menu choice, a
+  // header click): the grid asks for its rows again at once (it shows the old ones meanwhile)
+  // and the reset answers them in the task that brings it, with no timer of the grid's between.
+  const release = () => {  // the reset came, or did not in time: answer what waited
+    clearTimeout(state.expecting);
+    state.expecting = null;
+    const parked = state.parked;
+    state.parked = [];
+    parked.forEach((params) => datasource.getRows(params));
+  };
+  const anticipate = () => {
+    if (state.generation < 0 || api.getFirstDisplayedRowIndex() > 0) return;
+    clearTimeout(state.expecting);
+    state.expecting = setTimeout(release, 2000);
+    state.parked.forEach(drop);  // the refresh asks for their blocks again
+    state.parked = [];
+    api.refreshInfiniteCache();
+  };
+  // The filter controls are the browser's other widgets, beside the grid in the same box: a
+  // menu sends its choice on "change", the text box every keystroke on "input".
+  const onControl = (event) => {
+    if ((event.type === "change") !== (event.target.tagName === "SELECT")) return;
+    const box = el.closest(".qavix-voice-browser");
+    if (box?.contains(event.target) && !el.contains(event.target)) setTimeout(anticipate, 0);
+  };
+  document.addEventListener("input", onControl, true);
+  document.addEventListener("change", onControl, true);
 
   function onMessage(msg, buffers) {
     if (msg.kind === "reset") {
       const first = state.generation < 0;
       state.generation = msg.generation;
       state.count = msg.count;
-      state.sort = sortKey(msg.sort);
       state.blocks = new Map([[0, rowObjects(fields, msg.rows)]]);
+      state.pending.forEach(drop);
       state.pending.clear();
       el.dataset.generation = String(msg.generation);
-      const waiting = state.waiting.filter((params) => sortOf(params.sortModel) === state.sort);
-      state.waiting = [];
-      if (waiting.length) {
-        waiting.forEach((params) => datasource.getRows(params));  // the grid's new cache
-      } else if (first || api.getFirstDisplayedRowIndex() > 0) {
+      if (first || api.getFirstDisplayedRowIndex() > 0) {
+        state.parked.forEach(drop);
+        state.parked = [];
+        clearTimeout(state.expecting);
+        state.expecting = null;
         api.setGridOption("datasource", datasource);  // a new cache, scrolled to the top
+      } else if (state.expecting !== null) {
+        release();  // the grid asked again when the change was made
       } else {
         api.refreshInfiniteCache();  // the same rows and cells, new data
       }
     } else if (msg.kind === "rows") {
       const params = state.pending.get(msg.request);
       state.pending.delete(msg.request);
-      if (!params || msg.generation !== state.generation) return;
+      if (!params) return;
+      if (msg.generation !== state.generation) {
+        drop(params);  // the kernel has changed since: its reset asks for the block again
+        return;
+      }
       const rows = rowObjects(fields, msg.rows);
       state.blocks.set(msg.start, rows);
       params.successCallback(rows, state.count);
@@ -287,12 +411,15 @@ function render({ model, el }) {
   model.on("change:selected", refreshPicks);
   model.on("change:playing", refreshPlaying);
   model.on("change:sort", showSort);
-  showSort();
   model.send({ kind: "ready" });
 
   return () => {
     body.removeEventListener("pointerdown", onPress, true);
     body.removeEventListener("click", onClick, true);
+    body.removeEventListener("keydown", onKey, true);
+    document.removeEventListener("input", onControl, true);
+    document.removeEventListener("change", onControl, true);
+    clearTimeout(state.expecting);
     model.off("msg:custom", onMessage);
     model.off("change:selected", refreshPicks);
     model.off("change:playing", refreshPlaying);

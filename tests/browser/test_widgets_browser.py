@@ -202,6 +202,15 @@ def test_the_voice_grid_scrolls_sorts_by_several_columns_and_resizes(
 
     notebook.screenshot(page.locator(".qavix-voice-browser"), f"voice_grid_{width}")
 
+    # the keyboard sorts as a click does: Enter on a header (shift adds a key)
+    before = shown_generation(page)
+    page.locator(".qv-head-name").focus()
+    page.keyboard.press("Enter")
+    wait_for_generation(page, before)
+    assert kernel_json(notebook, "b.sort") == "name"
+    assert page.locator(".qv-head-name").get_attribute("aria-sort") == "ascending"
+    assert shown_names(page)[:5] == kernel_json(notebook, "b.matches['name'].head(5).tolist()")
+
 
 def test_tts_ab_compares_two_voices_and_records_a_blind_vote(lab_page, run_notebook_cells):
     page = lab_page()
