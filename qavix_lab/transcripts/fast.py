@@ -114,6 +114,15 @@ class _Row(msgspec.Struct, gc=False):
     dst: str | None = None
 
 
+# The top of a long-audio result in one scan: its lattices as lists of undecoded sentences, and
+# any wrapper key (a non-empty Raw when present), which leaves the result to the general reader.
+_Top = msgspec.defstruct(
+    "_Top", [("lattice", list[msgspec.Raw] | None, None),
+             ("lattice2", list[msgspec.Raw] | None, None),
+             ("transResult", msgspec.Raw, msgspec.Raw())]
+    + [(key, msgspec.Raw, msgspec.Raw()) for key in sorted(_WRAPPERS)], gc=False)
+
+
 class _Unusual(Exception):
     """Not the plain usual shape: the general reader takes over."""
 
@@ -131,7 +140,7 @@ def read(data: bytes | bytearray | str, format: str | None, raw: bool) -> Draft 
         if head in ("[", b"["):
             return _read_list(_decoder(list[msgspec.Raw]).decode(data), format)
         if head in ("{", b"{") and format in (None, "lfasr"):
-            return _read_lfasr(_decoder(dict[str, msgspec.Raw]).decode(data), raw)
+            return _read_lfasr(_decoder(_Top).decode(data), raw)
     except (msgspec.MsgspecError, _Unusual, IndexError, UnicodeError):
         pass
     return None
@@ -224,16 +233,14 @@ def _rtasr(items: list[msgspec.Raw]) -> Draft:
 
 
 # --- long-audio results ----------------------------------------------------------------------
-def _read_lfasr(top: dict[str, msgspec.Raw], raw: bool) -> Draft | None:
-    if _WRAPPERS.intersection(top) or not ({"lattice", "lattice2"} & top.keys()):
+def _read_lfasr(top: Any, raw: bool) -> Draft | None:
+    if any(getattr(top, key) for key in _WRAPPERS):
         return None
-    lists = {k: _decoder(list[msgspec.Raw] | None).decode(top[k])
-             for k in ("lattice", "lattice2") if k in top}
-    smoothed, unsmoothed = bool(lists.get("lattice")), bool(lists.get("lattice2"))
+    smoothed, unsmoothed = bool(top.lattice), bool(top.lattice2)
     if not (smoothed or unsmoothed) or raw and not unsmoothed:
         return None  # the general reader says why (or warns)
-    lattice = lists["lattice2" if unsmoothed and (raw or not smoothed) else "lattice"]
-    del lists
+    lattice = top.lattice2 if unsmoothed and (raw or not smoothed) else top.lattice
+    top.lattice = top.lattice2 = None  # the other one's sentences are not read
     decode, best = _decoder(_Lattice).decode, _decoder(_Best).decode
     sentences, words = _SentenceColumns(), _WordColumns()
     for chunk in _chunks(lattice):
@@ -245,8 +252,8 @@ def _read_lfasr(top: dict[str, msgspec.Raw], raw: bool) -> Draft | None:
                             score=_unless_placeholder(_joined(sentences.scores)))
     words.into(draft)
     draft.word_confidence = _unless_placeholder(draft.word_confidence)
-    translations = top.get("transResult")
-    if translations is not None:
+    translations = top.transResult
+    if translations:
         found = _decoder(list[_Translation] | str | None).decode(translations)
         if isinstance(found, str):
             raise _Unusual
