@@ -39,6 +39,18 @@ def parts(folder) -> list[str]:
     return [p.name for p in folder.iterdir() if p.name.endswith(".part")]
 
 
+def proxied_client(sandbox, proxy, *, max_retries: int, poll_schedule=FAST_POLL) -> Client:
+    """A client whose every request goes through the fault proxy."""
+    return Client(sandbox.api_key, base_url=proxy.url + "/qavix", max_retries=max_retries,
+                  poll_schedule=poll_schedule)
+
+
+@pytest.fixture(scope="module")
+def voice(sandbox) -> str:
+    with make_client(sandbox) as direct:
+        return direct.voices.list()[0].id
+
+
 @pytest.mark.parametrize("fault", ["truncated", "html200", "drop_before", "drop_after",
                                    "http5xx", "http429"])
 def test_a_faulty_download_is_retried_into_the_exact_file(sandbox, proxy, finished, tmp_path,
@@ -122,11 +134,8 @@ def test_the_stop_event_ends_the_retries(sandbox, proxy, finished, tmp_path):
     assert parts(tmp_path) == []
 
 
-def test_a_task_waits_and_downloads_through_a_faulty_network(sandbox, proxy, tmp_path):
-    with make_client(sandbox) as direct:
-        voice = direct.voices.list()[0].id
-    with Client(sandbox.api_key, base_url=proxy.url + "/qavix", max_retries=4,
-                poll_schedule=FAST_POLL) as client:
+def test_a_task_waits_and_downloads_through_a_faulty_network(sandbox, proxy, voice, tmp_path):
+    with proxied_client(sandbox, proxy, max_retries=4) as client:
         task = client.tts.create("Through the storm.", voice)
         proxy.inject("html200", operation="tts.result")
         proxy.inject("truncated", operation="tts.result")
@@ -139,13 +148,10 @@ def test_a_task_waits_and_downloads_through_a_faulty_network(sandbox, proxy, tmp
     assert injected["download"] == {"html200": 1}
 
 
-def test_a_wait_rides_out_polls_that_fail_after_their_retries(sandbox, proxy, caplog):
+def test_a_wait_rides_out_polls_that_fail_after_their_retries(sandbox, proxy, voice, caplog):
     # the network is down for a while: each poll fails even after the client's own retries,
     # the task goes on at the service, and the wait goes on polling until it is back
-    with make_client(sandbox) as direct:
-        voice = direct.voices.list()[0].id
-    with Client(sandbox.api_key, base_url=proxy.url + "/qavix", max_retries=0,
-                poll_schedule=FAST_POLL) as client:
+    with proxied_client(sandbox, proxy, max_retries=0) as client:
         task = client.tts.create("Through a longer storm.", voice)
         proxy.inject("drop_before", count=2, operation="tts.result")
         proxy.inject("http5xx", count=2, operation="tts.result")
@@ -156,15 +162,13 @@ def test_a_wait_rides_out_polls_that_fail_after_their_retries(sandbox, proxy, ca
     assert "a poll failed" in caplog.text and "the task goes on at the service" in caplog.text
 
 
-def test_a_wait_gives_up_when_the_outage_outlasts_its_grace(sandbox, proxy):
+def test_a_wait_gives_up_when_the_outage_outlasts_its_grace(sandbox, proxy, voice):
     from dataclasses import replace
 
     from qavix_lab.errors import GatewayError
 
-    with make_client(sandbox) as direct:
-        voice = direct.voices.list()[0].id
-    with Client(sandbox.api_key, base_url=proxy.url + "/qavix", max_retries=0,
-                poll_schedule=replace(FAST_POLL, outage=0.5)) as client:
+    with proxied_client(sandbox, proxy, max_retries=0,
+                        poll_schedule=replace(FAST_POLL, outage=0.5)) as client:
         task = client.tts.create("Into a storm that does not end.", voice)
         proxy.inject("http5xx", count=1000, operation="tts.result")
         with pytest.raises(GatewayError):
@@ -175,8 +179,7 @@ def test_a_wait_gives_up_when_the_outage_outlasts_its_grace(sandbox, proxy):
 def test_a_poll_that_polling_again_cannot_mend_ends_the_wait_at_once(sandbox, proxy):
     from qavix_lab.errors import APIError
 
-    with Client(sandbox.api_key, base_url=proxy.url + "/qavix", max_retries=0,
-                poll_schedule=FAST_POLL) as client:
+    with proxied_client(sandbox, proxy, max_retries=0) as client:
         task = client.tts.task("987654321987")  # no such task
         with pytest.raises(APIError):
             task.wait(timeout=60)

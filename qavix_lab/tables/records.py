@@ -245,7 +245,7 @@ def _columns(values: Mapping[str, Values], length: int, fields: Mapping[str, str
     missing = [None] * length
     columns = {names[key]: _column(_objects(values.get(key, missing)), kind, key, where)
                for key, kind in fields.items()}
-    for key in values.keys() - fields.keys():
+    for key in (k for k in values if k not in fields):  # in the records' key order
         name = snake_case(key) if snake_case(key) not in columns else f"extra_{snake_case(key)}"
         columns[name] = _guess_column(values[key])
     return columns
