@@ -251,6 +251,8 @@ class FaultProxy:
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError,
                 ValueError):
             pass
+        except asyncio.CancelledError:  # the proxy stops: end quietly (Python 3.11's stream
+            pass  # callback reports a cancelled handler as "Exception in callback")
         finally:
             writer.close()
 
