@@ -47,8 +47,14 @@ _ACCEPTS: dict[str, tuple[Callable[[type], bool], str]] = {
     "time": (lambda t: t is str, "a 'yyyy-MM-dd HH:mm:ss' string"),
     "int_list": (lambda t: issubclass(t, list | tuple), "a list of integers"),
     "str_list": (lambda t: issubclass(t, list | tuple), "a list of strings"),
+    # a str_list whose items the caller checks, with the codes they describe (voices_frame)
+    "label_list": (lambda t: issubclass(t, list | tuple), "a list of strings"),
     "raw": (lambda t: True, "anything"),
 }
+
+
+# The kinds whose values are strings (or missing).
+_TEXT_KINDS = frozenset({"text", "label", "time"})
 
 
 def _reject(values: Values, index: int, key: str, wanted: str, where: str,
@@ -65,6 +71,9 @@ def _check_types(values: Values, kind: str, key: str, where: str,
     """The values' types (``types``, when known, are those of a sample that holds every type);
     a value of a type ``kind`` does not accept raises ``MalformedResponse``."""
     accepts, wanted = _ACCEPTS[kind]
+    if (types is None and kind in _TEXT_KINDS and isinstance(values, np.ndarray)
+            and infer_dtype(values, skipna=False) == "string"):
+        return {str}  # every value is text (checked in C; a str subclass counts as text)
     found = set(map(type, _listed(values))) if types is None else types
     if all(t is type(None) or accepts(t) for t in found):
         return found
@@ -131,10 +140,23 @@ def _list_column(values: np.ndarray, types: set[type], kind: str, key: str, wher
     lists = values if types <= {list} else _objects(
         [[] if v is None else list(v) for v in values.tolist()])
     element_ok = _is_int if kind == "int_list" else (lambda t: t is str)
-    if not all(element_ok(t) for t in set(map(type, chain.from_iterable(lists.tolist())))):
+    if kind != "label_list" and not _all_of_type(lists.tolist(), element_ok, kind):
         bad = next(i for i, v in enumerate(lists) if not all(element_ok(type(x)) for x in v))
         _reject(values, bad, key, _ACCEPTS[kind][1], where)
     return pd.arrays.NumpyExtensionArray(lists)
+
+
+def _all_of_type(lists: list[Any], element_ok: Callable[[type], bool], kind: str) -> bool:
+    """Whether every item of every list has a type ``element_ok`` accepts. Lists of strings
+    are checked by joining them, in C (a str subclass passes, as it passes for a string)."""
+    items = chain.from_iterable(lists)
+    if kind == "str_list":
+        try:
+            "".join(items)
+        except TypeError:
+            return False
+        return True
+    return all(element_ok(t) for t in set(map(type, items)))
 
 
 def _label_column(values: np.ndarray, key: str, where: str) -> pd.Categorical:
@@ -174,7 +196,7 @@ def _column(values: np.ndarray, kind: str, key: str, where: str) -> Any:
         return pd.array(values, dtype="str")
     if kind == "time":
         return _time_column(values, key, where)
-    if kind in ("int_list", "str_list"):
+    if kind in ("int_list", "str_list", "label_list"):
         return _list_column(values, types, kind, key, where)
     return pd.arrays.NumpyExtensionArray(values)
 
@@ -220,23 +242,45 @@ def _records(records: Any, what: str, where: str) -> list[dict[str, Any]]:
     return records
 
 
+def _uniform_values(records: list[Any]) -> dict[str, Values] | None:
+    """Every key's values as columns of one table of objects, when every record has exactly
+    the first one's keys (else ``None``). The records are read row by row in C (each dict
+    once; a key at a time is 2x slower) and the columns are views of the table."""
+    first = list(records[0]) if records and type(records[0]) is dict else []
+    if len(first) <= 1:
+        return None
+    try:  # a record without one of the keys, or one that is not a mapping, stops the reading
+        flat = np.fromiter(chain.from_iterable(map(itemgetter(*first), records)),
+                           dtype=object, count=len(first) * len(records))
+        # every record has the first one's keys: then none has more if their sizes add up
+        if sum(map(len, records)) != len(first) * len(records):
+            return None
+    except (KeyError, TypeError):
+        return None
+    table = flat.reshape(len(records), len(first))
+    return {key: table[:, i] for i, key in sorted(enumerate(first), key=itemgetter(1))}
+
+
 def _field_values(records: list[dict[str, Any]]) -> dict[str, Values]:
     """Every key's values, one array (or list) per key (``None`` where a record lacks the key)."""
-    first = list(records[0]) if records else []
-    if len(first) > 1 and set(map(len, records)) == {len(first)}:
-        # every record has the first one's keys if each has as many and none lacks one: then the
-        # records are read row by row in C (each dict once; a key at a time is 2x slower) into
-        # a table of objects, and its columns copied out whole
-        try:
-            flat = np.fromiter(chain.from_iterable(map(itemgetter(*first), records)),
-                               dtype=object, count=len(first) * len(records))
-        except KeyError:
-            pass
-        else:
-            table = flat.reshape(len(records), len(first))
-            return {key: table[:, i] for i, key in sorted(enumerate(first), key=itemgetter(1))}
+    uniform = _uniform_values(records)
+    if uniform is not None:
+        return uniform
     keys = set().union(*records)
     return {key: [r.get(key) for r in records] for key in sorted(keys)}
+
+
+def _records_and_values(records: Any, what: str, where: str,
+                        ) -> tuple[list[dict[str, Any]], dict[str, Values]]:
+    """:func:`_records` and :func:`_field_values` of them. A list of dicts that all have the
+    same keys is read at once: reading it checks that each record is a mapping with those
+    keys, and no pass over the records' types is needed."""
+    if type(records) is list and all(type(r) is dict for r in records[:1]):
+        uniform = _uniform_values(records)
+        if uniform is not None and type(records[-1]) is dict:
+            return records, uniform
+    rows = _records(records, what, where)
+    return rows, _field_values(rows)
 
 
 def _columns(values: Mapping[str, Values], length: int, fields: Mapping[str, str],

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from ..spec.models import TaskStatus
-from .records import _columns, _field_values, _records, snake_case
+from .records import _columns, _records_and_values, snake_case
 
 # The task query fields (wire key -> kind); transcripts stay raw for qavix_lab.transcripts.
 TASK_FIELDS = {
@@ -48,8 +48,8 @@ def tasks_frame(tasks: Sequence[Any] | None, *, where: str = "tasks") -> pd.Data
 
     >>> tasks_frame([client.tasks.query(i, raw=True) for i in ids])
     """
-    rows = _records(tasks, "task", where)
-    columns = _columns(_field_values(rows), len(rows), TASK_FIELDS, TASK_COLUMNS, where)
+    rows, values = _records_and_values(tasks, "task", where)
+    columns = _columns(values, len(rows), TASK_FIELDS, TASK_COLUMNS, where)
     df = pd.DataFrame(columns, index=pd.RangeIndex(len(rows)), copy=False)
     df.insert(df.columns.get_loc("status") + 1, "status_name", _status_names(df["status"]))
     return df

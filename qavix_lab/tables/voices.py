@@ -14,15 +14,15 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ValidationError
-from .prepared import FilterIndex, descending, popularity_keys
-from .records import _columns, _field_values, _records, snake_case
+from .prepared import FilterIndex, descending, popularity_keys, reorder_objects
+from .records import _ACCEPTS, _columns, _records_and_values, _reject, snake_case
 
 # The TimbreInfoDto fields (wire key -> kind), in the reference's order.
 VOICE_FIELDS = {
     "id": "id", "name": "text", "lang": "label", "langName": "label",
     "gender": "int", "genderStr": "label", "accent": "int", "accentStr": "label",
     "ageRange": "int", "ageRangeStr": "label", "emotion": "int", "emotionStr": "label",
-    "categoryList": "int_list", "categoryStrList": "str_list", "remark": "text",
+    "categoryList": "int_list", "categoryStrList": "label_list", "remark": "text",
     "source": "int", "type": "int", "auditionUrl": "text", "status": "int",
     "updateTime": "time", "createTime": "time",
     "hotCount": "int", "useCount": "int", "collectCount": "int",
@@ -53,7 +53,8 @@ def _pairs(codes: Iterable[Any], labels: Iterable[Any]) -> dict[Any, str]:
     return dict(sorted(pairs))
 
 
-def _category_pairs(codes: Sequence[list[Any]], labels: Sequence[list[Any]]) -> dict[Any, str]:
+def _category_pairs(codes: Sequence[Sequence[Any]], labels: Sequence[Sequence[Any]],
+                    ) -> dict[Any, str]:
     if list(map(len, codes)) == list(map(len, labels)):
         return _pairs(chain.from_iterable(codes), chain.from_iterable(labels))
     pairs = [p for c, s in zip(codes, labels, strict=True) for p in zip(c, s, strict=False)]
@@ -61,10 +62,13 @@ def _category_pairs(codes: Sequence[list[Any]], labels: Sequence[list[Any]]) -> 
 
 
 def _tables_from(pairs: Callable[[str, str], dict[Any, str]],
-                 column: Callable[[str], Sequence[Any]]) -> dict[str, dict[Any, str]]:
-    """Every code table: ``pairs(code column, description column)`` for the coded fields."""
+                 column: Callable[[str], Sequence[Any]],
+                 category_pairs: Callable[[Any, Any], dict[Any, str]] = _category_pairs,
+                 ) -> dict[str, dict[Any, str]]:
+    """Every code table: ``pairs(code column, description column)`` for the coded fields,
+    ``category_pairs`` of the two category list columns."""
     tables = {name: pairs(code, label) for name, (code, label) in CODED_FILTERS.items() if label}
-    tables["category"] = _category_pairs(column("category_list"), column("category_str_list"))
+    tables["category"] = category_pairs(column("category_list"), column("category_str_list"))
     return tables | {name: dict(names) for name, names in FIXED_NAMES.items()}
 
 
@@ -117,20 +121,52 @@ def _label_pairs(codes: Any, labels: pd.Categorical) -> dict[Any, str]:
     return dict(sorted(found))
 
 
-def _built_tables(columns: Mapping[str, Any]) -> dict[str, dict[Any, str]]:
+def _category_table(codes: Sequence[list[int]], labels: Sequence[list[Any]], where: str,
+                    ) -> dict[Any, str]:
+    """:func:`_category_pairs` of the built list columns (the codes checked as integers),
+    checking that every description is a string: only the distinct rows (codes,
+    descriptions), a few dozen in a catalog, are paired and checked, not 100,000 items."""
+    key = "categoryStrList"
+    try:
+        rows = set(zip(map(tuple, codes), map(tuple, labels), strict=True))
+    except TypeError:  # an item that cannot be hashed: not a string
+        rows = {((), (None,))}
+    if not all(type(label) is str for _, row in rows for label in row):
+        bad = next(i for i, row in enumerate(labels) if any(type(s) is not str for s in row))
+        _reject(labels, bad, key, _ACCEPTS["str_list"][1], where)
+    return _category_pairs([c for c, _ in rows], [s for _, s in rows])
+
+
+def _built_tables(columns: Mapping[str, Any], where: str) -> dict[str, dict[Any, str]]:
+    """Every code table, from the built arrays (the category descriptions are checked here)."""
     return _tables_from(lambda code, label: _label_pairs(columns[code], columns[label]),
-                        lambda name: columns[name].to_numpy())
+                        lambda name: columns[name].to_numpy().tolist(),
+                        lambda codes, labels: _category_table(codes, labels, where))
 
 
-def _popular_first(columns: dict[str, Any], length: int) -> pd.Index:
-    """Reorders ``columns`` most popular first (hot_count, then use_count, descending; ties in
-    the records' order); the records' positions in the new order, as the index."""
+def _popular_order(columns: Mapping[str, Any], length: int) -> np.ndarray | None:
+    """The records' positions most popular first (hot_count, then use_count, descending; ties
+    in the records' order); ``None`` when they already come so."""
     order = descending(*popularity_keys(columns["hot_count"], columns["use_count"]))
-    if (order == np.arange(length)).all():
-        return pd.RangeIndex(length)
-    for name, array in columns.items():
-        columns[name] = array.take(order)
-    return pd.Index(order)
+    return None if (order == np.arange(length)).all() else order
+
+
+def _reordered(array: Any, order: np.ndarray) -> Any:
+    """``array.take(order)``; an array of objects (text, lists) is reordered in place, its
+    pointers moved (see ``reorder_objects``), or copied in turn first if it is a view."""
+    if array.dtype != object and not isinstance(array, pd.arrays.StringArray):
+        return array.take(order)
+    values = np.asarray(array, dtype=object)
+    if isinstance(array, pd.arrays.StringArray):
+        # its own memory, not yet in any frame: reordered where it lies
+        if (values.base is None and values.flags.writeable
+                and np.shares_memory(values, np.asarray(array, dtype=object))):
+            reorder_objects(values, order)
+            return array
+        return array.take(order)
+    copy = np.array(values, dtype=object)  # the objects read in turn, not scattered
+    reorder_objects(copy, order)
+    return pd.arrays.NumpyExtensionArray(copy)
 
 
 def voices_frame(records: Sequence[Any] | None, *, where: str = "result") -> pd.DataFrame:
@@ -144,12 +180,16 @@ def voices_frame(records: Sequence[Any] | None, *, where: str = "result") -> pd.
 
     >>> voices = voices_frame(client.voices.records())
     """
-    rows = _records(records, "voice", where)
-    columns = _columns(_field_values(rows), len(rows), VOICE_FIELDS, VOICE_COLUMNS, where)
-    tables = _built_tables(columns)
+    rows, values = _records_and_values(records, "voice", where)
+    columns = _columns(values, len(rows), VOICE_FIELDS, VOICE_COLUMNS, where)
+    tables = _built_tables(columns, where)
     _order_labels(columns, tables)
     filters = FilterIndex(columns)  # in the records' order: the values lie in memory in turn
-    index = _popular_first(columns, len(rows))
+    order = _popular_order(columns, len(rows))
+    index: pd.Index = pd.RangeIndex(len(rows))
+    if order is not None:
+        columns = {name: _reordered(array, order) for name, array in columns.items()}
+        index = pd.Index(order)
     df = pd.DataFrame(columns, index=index, copy=False)
     df.attrs["code_tables"] = _CodeTables(tables)
     df.attrs["filter_index"] = filters
