@@ -22,7 +22,6 @@ cannot see that: assign a new list (``voices.at[i, "category_list"] = [1, 3]``).
 
 from __future__ import annotations
 
-import ctypes
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain, repeat
 from typing import Any
@@ -30,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .records import _is_int
+from .records import _is_int, _pointers
 
 # Between values of a column's joined text: a needle without it cannot match across two values.
 ROW_END = "\x01"
@@ -96,30 +95,29 @@ class Joined:
         """:meth:`of` a column's array (quicker for a ``str`` array: text or missing)."""
         values = np.asarray(array, dtype=object)
         if isinstance(array.dtype, pd.StringDtype) and isinstance(array.dtype.na_value, float):
-            try:  # every value is text, unless the join meets a missing one (NaN)
-                return cls._joined(values.tolist(), distinct)
-            except TypeError:
-                pass
-            missing = values != values  # NaN, the str dtype's missing value, is not itself
-            if not missing.any():
-                return cls._joined(values.tolist(), distinct)
-            if pd.isna(values[missing]).all():
-                values = values.copy()
-                values[missing] = ""
-                return cls._joined(values.tolist(), distinct)
+            return cls._joined(values.tolist(), distinct)  # text, or NaN where missing
         return cls.of(values.tolist(), distinct=distinct)
 
     @classmethod
-    def _joined(cls, texts: list[str], distinct: bool) -> Joined | None:
+    def _joined(cls, texts: list[Any], distinct: bool) -> Joined | None:
+        """``texts`` joined; a value that is not text (a missing one) counts as ``""``."""
         codes = None
         if distinct:
-            first = dict.fromkeys(texts)
-            if 2 * len(first) <= len(texts):
-                number = {text: i for i, text in enumerate(first)}
-                codes = np.fromiter(map(number.__getitem__, texts), dtype=np.intp,
-                                    count=len(texts))
-                texts = list(first)
-        text = ROW_END.join(texts)
+            # one pass: each value's first position (``setdefault`` keeps the first one)
+            first_at: dict[Any, int] = {}
+            firsts = np.fromiter(map(first_at.setdefault, texts, range(len(texts))),
+                                 dtype=np.intp, count=len(texts))
+            if 2 * len(first_at) <= len(texts):
+                number = np.zeros(len(texts), dtype=np.intp)
+                number[np.fromiter(first_at.values(), dtype=np.intp, count=len(first_at))] = (
+                    np.arange(len(first_at)))
+                codes = number[firsts]  # each value's number among the distinct ones
+                texts = [t if isinstance(t, str) else "" for t in first_at]
+        try:
+            text = ROW_END.join(texts)
+        except TypeError:  # a missing value (rare: sorted out only then)
+            texts = [t if isinstance(t, str) else "" for t in texts]
+            text = ROW_END.join(texts)
         if ROW_END in text and text.count(ROW_END) >= len(texts):
             return None
         folded = (text + ROW_END).casefold().encode()
@@ -182,12 +180,6 @@ def addresses(values: np.ndarray) -> np.ndarray:
     if len(values) == 0:
         return np.zeros(0, dtype=np.intp)
     return _pointers(values).copy()  # copied while ``values`` still holds the memory
-
-
-def _pointers(values: np.ndarray) -> np.ndarray:
-    """The pointers an object array holds, as a writable int array over the same memory."""
-    pointers = (ctypes.c_void_p * len(values)).from_address(values.ctypes.data)
-    return np.frombuffer(memoryview(pointers), dtype=np.intp)
 
 
 def reorder_objects(values: np.ndarray, order: np.ndarray) -> None:
