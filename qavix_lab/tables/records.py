@@ -175,10 +175,27 @@ def _label_column(values: np.ndarray, key: str, where: str) -> pd.Categorical:
     return pd.Categorical.from_codes(rank[found], categories=pd.Index(labels, dtype="str"))
 
 
+def _decimal_texts(ints: np.ndarray) -> list[str]:
+    """Integers as their decimal texts. Positive ones of one length (the service's ids have 19
+    digits) are written digit by digit for the whole array at once: Python's int-to-text, one
+    id at a time, was the slowest column of a catalog."""
+    low, high = (int(ints.min()), int(ints.max())) if len(ints) else (0, 0)
+    width = len(str(high))
+    if low < 1 or len(str(low)) != width:
+        return list(map(str, ints.tolist()))
+    digits = np.empty((len(ints), width + 1), dtype=np.uint8)
+    digits[:, width] = ord("\n")  # after each text, to split them apart
+    rest = ints.copy()
+    for place in range(width - 1, -1, -1):
+        rest, digits[:, place] = np.divmod(rest, 10)
+    digits[:, :width] += ord("0")
+    return digits.tobytes().decode("ascii").split("\n")[:-1]
+
+
 def _ids(values: np.ndarray, key: str, where: str) -> Any:
     ints = _exact_ints(values)
     if ints is not None:
-        return pd.array(list(map(str, ints.tolist())), dtype="str")
+        return pd.array(_decimal_texts(ints), dtype="str")
     types = _check_types(values, "id", key, where)
     if types <= {str}:
         return pd.array(values, dtype="str")
