@@ -127,7 +127,7 @@ class Joined:
         """``hits(needle)[rows]``; a few rows are searched one by one, not the whole text."""
         values = rows if self.codes is None else self.codes[rows]
         if len(values) * _BYTES_A_FIND >= len(self.text):
-            return self.hits(needle)[rows]
+            return self._value_hits(needle)[values]
         pattern, find = needle.encode(), self.text.find
         ends = self.ends[values]
         starts = np.where(values > 0, self.ends[values - 1] + 1, 0)
@@ -135,15 +135,20 @@ class Joined:
         return np.fromiter(found, dtype=np.int64, count=len(values)) >= 0
 
     def hits(self, needle: str) -> np.ndarray:
-        """Which values contain ``needle`` (casefolded, without ``ROW_END``): every match lies
-        inside one value, the first whose end comes after it."""
+        """Which values contain ``needle`` (casefolded, without ``ROW_END``)."""
+        hit = self._value_hits(needle)
+        return hit if self.codes is None else hit[self.codes]
+
+    def _value_hits(self, needle: str) -> np.ndarray:
+        """Which of the joined values (the distinct ones, with ``codes``) contain ``needle``:
+        every match lies inside one value, the first whose end comes after it."""
         pattern = needle.encode()
         # the text between matches, split in C: a match starts where the text before it ends
         pieces = np.fromiter(map(len, self.text.split(pattern)), dtype=np.int64)
         starts = np.cumsum(pieces[:-1]) + len(pattern) * np.arange(len(pieces) - 1)
         hit = np.zeros(len(self.ends), dtype=bool)
         hit[np.searchsorted(self.ends, starts)] = True
-        return hit if self.codes is None else hit[self.codes]
+        return hit
 
 
 def category_bits(lists: Sequence[Any], *, checked: bool = False) -> np.ndarray | None:
@@ -276,10 +281,11 @@ class FilterIndex:
 
     def popular_first(self, df: pd.DataFrame) -> bool:
         """Whether ``df``'s rows are known to come most popular first: its hot and use counts
-        are still the built frame's (which ``voices_frame`` ordered so), at the same labels."""
+        are the very arrays of the built frame (which ``voices_frame`` ordered so), at the
+        same labels. (Of a copy, checking the order itself is as quick as comparing.)"""
         return self._counts is not None and all(
-            name in df and _same_labels(df.index, built.index)
-            and (df[name].array is built.array or df[name].array.equals(built.array))
+            name in df and df[name].array is built.array
+            and _same_labels(df.index, built.index)
             for name, built in zip(("hot_count", "use_count"), self._counts, strict=True))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> FilterIndex:
