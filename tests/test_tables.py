@@ -162,6 +162,9 @@ def test_string_ids_are_kept(records):
     (0, {"name": 42}, "result[0].name"),
     (3, {"categoryList": [1, "news"]}, "result[3].categoryList"),
     (3, {"categoryList": "news"}, "result[3].categoryList"),
+    (4, {"categoryStrList": ["News", 5]}, "result[4].categoryStrList"),
+    (2, {"categoryStrList": [["News"]]}, "result[2].categoryStrList"),
+    (1, {"remark": float("nan")}, "result[1].remark"),
     (1, {"createTime": "2024-02-30 10:00:00"}, "result[1].createTime"),
     (2, {"hotCount": 2**70}, "result[2].hotCount"),
     (1, {"status": True}, "result[1].status"),
@@ -172,6 +175,67 @@ def test_wrong_field_types_name_the_record_and_field(records, index, change, whe
     with pytest.raises(MalformedResponse) as caught:
         voices_frame(rows)
     assert caught.value.where == where
+
+
+@pytest.mark.parametrize("where", [0, 3, -1])
+def test_a_record_with_a_key_more_or_in_another_order_is_read_whole(records, where):
+    rows = copy.deepcopy(records[:8])
+    rows[where]["studioNote"] = "warm"
+    rows[1] = dict(reversed(list(rows[1].items())))  # the same keys, another order
+    df = voices_frame(rows)
+    assert df.loc[len(rows) - 1 if where == -1 else where, "studio_note"] == "warm"
+    assert df["studio_note"].isna().sum() == len(rows) - 1
+    assert df.loc[1, "name"] == records[1]["name"]
+    assert list(df.sort_index()["voice_id"]) == [str(r["id"]) for r in rows]
+
+
+@pytest.mark.parametrize("id_values", [
+    [7300000000000000001, 9223372036854775807, 1000000000000000000],
+    [1, 22, 333, 7300000000000000001],
+    [0, -5, 12],
+    [9],
+])
+def test_ids_of_any_length_and_sign_read_as_their_digits(records, id_values):
+    rows = [dict(r, id=i) for r, i in zip(records, id_values, strict=False)]
+    assert sorted(voices_frame(rows)["voice_id"]) == sorted(map(str, id_values))
+
+
+def test_a_frame_holds_each_value_once_and_lets_go_of_it(records):
+    """The build moves pointers about instead of copying (the records' table into columns,
+    the columns into popularity order): no value may be counted once too few or too many."""
+    import gc
+    import sys
+
+    rows = copy.deepcopy(records)
+    for i, row in enumerate(rows):  # values no other record (or frame) shares
+        row["name"], row["auditionUrl"] = f"{row['name']} {i}", f"{row['auditionUrl']}?{i}"
+        row["remark"] = f"{row['remark']} ({i % 7})" if row["remark"] else None
+        row["hotCount"] = 10**6 + (i * 7919) % len(rows)  # popularity order unlike the records'
+    watched = [rows[i][key] for i in (0, 1, len(rows) // 2, len(rows) - 1)
+               for key in ("name", "remark", "auditionUrl", "categoryList", "categoryStrList")
+               if rows[i][key] is not None]
+    before = [sys.getrefcount(v) for v in watched]
+    frames = [voices_frame(rows) for _ in range(3)]
+    assert frames[0].index.tolist() != list(range(len(rows)))
+    assert list(frames[0].loc[[0, 1], "name"]) == [rows[0]["name"], rows[1]["name"]]
+    del frames
+    gc.collect()
+    assert [sys.getrefcount(v) for v in watched] == before
+
+
+def test_reordering_objects_in_place_accepts_only_a_permutation_of_an_own_array():
+    import numpy as np
+
+    from qavix_lab.tables.prepared import reorder_objects
+
+    values = np.array(["a", "b", "c", "d"], dtype=object)
+    reorder_objects(values, np.array([2, 0, 3, 1]))
+    assert values.tolist() == ["c", "a", "d", "b"]
+    with pytest.raises(ValueError, match="permutation"):
+        reorder_objects(values, np.array([0, 0, 1, 2]))
+    with pytest.raises(ValueError):
+        reorder_objects(values[::2], np.array([1, 0]))  # a view of another array's memory
+    assert values.tolist() == ["c", "a", "d", "b"]
 
 
 def test_a_record_that_is_not_an_object_is_named(records):
@@ -271,6 +335,17 @@ def test_text_search_matches_a_plain_python_casefold_search(records, names, rema
                     if folded in rows[i]["name"].casefold()
                     or folded in (rows[i]["remark"] or "").casefold()]
         assert list(filter_voices(df, text=needle, sort=None)["voice_id"]) == expected
+
+
+def test_a_long_needle_is_found_as_a_short_one(records):
+    long_remark = "A warm, low and unhurried voice for late-night radio and audiobooks."
+    rows = [dict(r, remark=long_remark if i % 3 == 0 else r["remark"])
+            for i, r in enumerate(records[:30])]
+    df = voices_frame(rows)
+    needle = "UNHURRIED VOICE FOR LATE-NIGHT RADIO"  # longer than the bytes numpy compares
+    expected = {str(r["id"]) for r in rows if needle.casefold() in (r["remark"] or "").casefold()}
+    assert ids(filter_voices(df, text=needle)) == expected == ids(
+        filter_voices(df, text=needle[:8]).pipe(lambda d: d[d["remark"] == long_remark]))
 
 
 def test_text_search_sees_edits_to_the_frame(records):
