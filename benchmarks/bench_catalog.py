@@ -81,8 +81,10 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     args = parser.parse_args()
     # a filter takes a few ms, so a time slice given to the CPU-bound neighbour is a large share
-    # of one run: more alternating runs, so that both sides get some undisturbed ones
-    repeats = (3, 9, 21) if args.quick else (7, 15, 31)
+    # of one run: more alternating runs, so that both sides get some undisturbed ones. The
+    # build's 15: on a shared VM, a slow spell of the host (its caches taken by a neighbour)
+    # lasts a few 200 ms runs, and with 7 runs a side the ratio swung from 0.7x to 1.5x.
+    repeats = (7, 9, 21) if args.quick else (15, 15, 31)
     records = generate_catalog(args.voices)
     print(f"{args.voices:,} voices; times are the best of alternating runs, in CPU ms of this"
           " process (the\nwork done, without the waits for a core a busy machine adds to wall"
