@@ -11,7 +11,8 @@ download, as ours here (``create`` + ``wait``, no observer: the ledger is ``tts.
 It runs twice per round: over httpx's own pool, and over the pool AsyncClient uses
 (:mod:`qavix_lab.client.pool`; httpx's spends more CPU per request than the sandbox does). The
 faster of the two is the raw capacity the goal is judged against, so that our pool's gain
-counts for the oracle too and the goal measures the client's own overhead.
+counts for the oracle too and the goal measures the client's own overhead. Ours runs twice per
+round too: each side's best is taken of as many runs.
 
     python benchmarks/bench_client.py [--tasks 1000] [--concurrency 100] [--tts-seconds 3]
 """
@@ -126,6 +127,9 @@ def main() -> int:
             if not args.no_linear_oracle:
                 linears.append(asyncio.run(raw_capacity(url, key, n, args.concurrency,
                                                         args.tts_seconds, linear_pool=True)))
+                # as many runs of ours as of the oracles: the best of 4 runs against the best
+                # of 2 favours the 4 on a noisy machine (today: 84% for the same code as 99%)
+                runs.append(asyncio.run(ours(url, key, n, args.concurrency)))
         naive_s = naive(url, key, args.naive_tasks)
     raw = min(raws + linears)  # the fastest client we know of is the floor
     ours_s, polls = min(runs)
