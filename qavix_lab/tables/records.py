@@ -141,23 +141,11 @@ def _list_column(values: np.ndarray, types: set[type], kind: str, key: str, wher
     lists = values if types <= {list} else _objects(
         [[] if v is None else list(v) for v in values.tolist()])
     element_ok = _is_int if kind == "int_list" else (lambda t: t is str)
-    if kind != "label_list" and not _all_of_type(lists.tolist(), element_ok, kind):
+    if kind != "label_list" and not all(
+            element_ok(t) for t in set(map(type, chain.from_iterable(lists.tolist())))):
         bad = next(i for i, v in enumerate(lists) if not all(element_ok(type(x)) for x in v))
         _reject(values, bad, key, _ACCEPTS[kind][1], where)
     return pd.arrays.NumpyExtensionArray(lists)
-
-
-def _all_of_type(lists: list[Any], element_ok: Callable[[type], bool], kind: str) -> bool:
-    """Whether every item of every list has a type ``element_ok`` accepts. Lists of strings
-    are checked by joining them, in C (a str subclass passes, as it passes for a string)."""
-    items = chain.from_iterable(lists)
-    if kind == "str_list":
-        try:
-            "".join(items)
-        except TypeError:
-            return False
-        return True
-    return all(element_ok(t) for t in set(map(type, items)))
 
 
 def _label_column(values: np.ndarray, key: str, where: str) -> pd.Categorical:
@@ -298,26 +286,25 @@ def _uniform_values(records: list[Any]) -> dict[str, Values] | None:
             for i, key in sorted(enumerate(first), key=itemgetter(1))}
 
 
-def _field_values(records: list[dict[str, Any]]) -> dict[str, Values]:
-    """Every key's values, one array (or list) per key (``None`` where a record lacks the key)."""
-    uniform = _uniform_values(records)
-    if uniform is not None:
-        return uniform
-    keys = set().union(*records)
-    return {key: [r.get(key) for r in records] for key in sorted(keys)}
-
-
 def _records_and_values(records: Any, what: str, where: str,
                         ) -> tuple[list[dict[str, Any]], dict[str, Values]]:
-    """:func:`_records` and :func:`_field_values` of them. A list of dicts that all have the
-    same keys is read at once: reading it checks that each record is a mapping with those
-    keys, and no pass over the records' types is needed."""
-    if type(records) is list and all(type(r) is dict for r in records[:1]):
+    """:func:`_records` and every key's values, one array (or list) per key (``None`` where a
+    record lacks the key). A list of dicts that all have the same keys is read at once:
+    reading it checks that each record is a mapping with those keys, and no pass over the
+    records' types is needed. The table is tried once: records it does not fit are read key
+    by key."""
+    tried = type(records) is list and all(type(r) is dict for r in records[:1])
+    if tried:
         uniform = _uniform_values(records)
         if uniform is not None and type(records[-1]) is dict:
             return records, uniform
     rows = _records(records, what, where)
-    return rows, _field_values(rows)
+    if not tried:  # spec models, or not a list: their dicts may still fit one table
+        uniform = _uniform_values(rows)
+        if uniform is not None:
+            return rows, uniform
+    keys = set().union(*rows)
+    return rows, {key: [r.get(key) for r in rows] for key in sorted(keys)}
 
 
 def _columns(values: Mapping[str, Values], length: int, fields: Mapping[str, str],

@@ -126,14 +126,13 @@ def _category_table(codes: Sequence[list[int]], labels: Sequence[list[Any]], whe
     """:func:`_category_pairs` of the built list columns (the codes checked as integers),
     checking that every description is a string: only the distinct rows (codes,
     descriptions), a few dozen in a catalog, are paired and checked, not 100,000 items."""
-    key = "categoryStrList"
     try:
         rows = set(zip(map(tuple, codes), map(tuple, labels), strict=True))
     except TypeError:  # an item that cannot be hashed: not a string
-        rows = {((), (None,))}
-    if not all(type(label) is str for _, row in rows for label in row):
+        rows = None
+    if rows is None or not all(type(label) is str for _, row in rows for label in row):
         bad = next(i for i, row in enumerate(labels) if any(type(s) is not str for s in row))
-        _reject(labels, bad, key, _ACCEPTS["str_list"][1], where)
+        _reject(labels, bad, "categoryStrList", _ACCEPTS["str_list"][1], where)
     return _category_pairs([c for c, _ in rows], [s for _, s in rows])
 
 
