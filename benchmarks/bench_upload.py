@@ -4,17 +4,20 @@ measured in the same run; peak RSS of each upload; ``md5_of`` against ``hashlib.
 
 Each measure runs in a child process, so its peak RSS is its own; the sandbox's S3 app runs in
 this process. The pairs alternate order over ``--rounds`` and the best time of each counts (the
-machine is shared: single runs vary by 2x); client CPU time is shown as the steadier cost.
+machine is shared: single runs vary by 2x). Client CPU is the steadier cost, but under load one
+run of either side can still cost 15% more or less than the next; so its goal is judged on the
+median, over the rounds, of each round's ratio (ours over the raw run next to it): one slow spell
+or one lucky run does not decide it, and the two runs of a pair share the machine's state.
 Goals, each a ratio to the raw measure of the same run: upload rate >= 0.80x raw, client CPU
 <= 1.1x raw, peak RSS <= 1.2x raw's (about 75 MB: under the first goal's 150 MB), md5_of rate
 >= 0.90x hashlib's.
 
 The file is in the page cache, so hashing it is CPU work only: the md5 rates are bytes per CPU
-second (read + hash), each child hashing the file three times and keeping its cheapest pass.
+second (read + hash), each child hashing the file twice and keeping its cheapest pass.
 Wall-clock rates are printed beside them; on a shared machine they measure the other processes
 (two passes of the same code differ by 2x there).
 
-    python benchmarks/bench_upload.py [--size-gb 2] [--rounds 3] [--dir /tmp]
+    python benchmarks/bench_upload.py [--size-gb 2] [--rounds 5] [--dir /tmp]
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import os
 import resource
 import secrets
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,7 +40,7 @@ from _common import Goal, report_goals, table
 
 MiB = 1024 * 1024
 BUCKET = "qavix-uploads"
-HASH_PASSES = 3  # per child: the cheapest pass counts
+HASH_PASSES = 2  # per child: the cheapest pass counts
 
 
 def generate(path: Path, size: int) -> None:
@@ -135,7 +139,7 @@ def serve(root: Path) -> tuple[str, object, dict[str, str]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size-gb", type=float, default=2.0)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()))
     args = parser.parse_args()
     size = int(args.size_gb * 1024 * MiB)
@@ -158,14 +162,19 @@ def main() -> int:
                        "cpu": min(r["cpu"] for r in results),
                        "rss_mb": max(r["rss_mb"] for r in results)}
                 for mode, results in runs.items()}
+        cpu_ratios = [ours["cpu"] / raw["cpu"] for ours, raw in zip(runs["ours"], runs["raw"],
+                                                                    strict=True)]
         for mode, results in runs.items():
             rates = ", ".join(f"{size / MiB / r['seconds']:.0f}" for r in results)
             cpu_rates = ", ".join(f"{size / MiB / r['cpu']:.0f}" for r in results)
             print(f"  {mode} runs: {rates} MiB/s; {cpu_rates} MiB/CPU s")
-        return report(best, size, args.rounds)
+        print(f"  client CPU, ours / raw, round by round: "
+              f"{', '.join(f'{r:.2f}' for r in cpu_ratios)}")
+        return report(best, statistics.median(cpu_ratios), size, args.rounds)
 
 
-def report(results: dict[str, dict[str, float]], size: int, rounds: int) -> int:
+def report(results: dict[str, dict[str, float]], cpu_ratio: float, size: int,
+           rounds: int) -> int:
     gib = size / 1024 / MiB
 
     def rate(mode: str) -> float:
@@ -187,7 +196,8 @@ def report(results: dict[str, dict[str, float]], size: int, rounds: int) -> int:
         ("S3Storage.put", f"{rate('ours'):.0f} MiB/s", "same run"),
         ("  ratio to raw", f"{upload_ratio:.2f}x", ">= 0.80x"),
         ("raw upload_file client CPU", cpu("raw"), "reference (noise-free cost)"),
-        ("S3Storage.put client CPU", cpu("ours"), "<= 1.1x raw"),
+        ("S3Storage.put client CPU", cpu("ours"), "reference (best run)"),
+        ("  ratio to raw, median of rounds", f"{cpu_ratio:.2f}x", "<= 1.1x"),
         ("raw upload_file peak RSS", f"{raw['rss_mb']:.0f} MB", "reference"),
         ("S3Storage.put peak RSS", f"{ours['rss_mb']:.0f} MB", "<= 1.2x raw"),
         ("  progress callbacks", f"{ours['progress_calls']:.0f}", "ends at the size"),
@@ -204,7 +214,8 @@ def report(results: dict[str, dict[str, float]], size: int, rounds: int) -> int:
                 f"{HASH_PASSES} passes), highest RSS")
     return report_goals([
         Goal("S3Storage.put rate / raw boto3 upload_file", upload_ratio, ">=", 0.8),
-        Goal("S3Storage.put client CPU / raw upload_file's", ours["cpu"] / raw["cpu"], "<=", 1.1),
+        Goal("S3Storage.put client CPU / raw upload_file's (median of rounds)", cpu_ratio, "<=",
+             1.1),
         Goal("S3Storage.put peak RSS / raw upload_file's", ours["rss_mb"] / raw["rss_mb"], "<=",
              1.2),
         Goal("md5_of rate / hashlib.file_digest (bytes per CPU s)", md5_ratio, ">=", 0.9),

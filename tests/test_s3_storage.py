@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import io
 import itertools
+import os
 import secrets
 import socket
 import threading
@@ -373,6 +374,24 @@ def test_a_size_that_does_not_match_the_file_is_refused(s3, tmp_path):
     path.write_bytes(b"12345")
     with pytest.raises(ValidationError, match="5 bytes"):
         S3Storage().put(path, 6, s3.target("openapi/short.bin"), renew=no_renewal)
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_a_file_cut_short_during_the_upload_fails_with_its_name_and_stores_nothing(
+        s3, tmp_path, concurrency):
+    path = tmp_path / "growing.mp4"
+    path.write_bytes(secrets.token_bytes(20 * MiB))
+    target = s3.target("openapi/cut.mp4")
+    s3.recorder.after_part[1] = lambda: os.truncate(path, 7 * MiB)  # another program cut it
+
+    with pytest.raises(UploadError, match="changed during the upload") as caught:
+        S3Storage(**SMALL_PARTS, max_concurrency=concurrency).put(
+            path, 20 * MiB, target, renew=no_renewal)
+
+    assert "AbortMultipartUpload" in s3.recorder.operations()
+    assert "CompleteMultipartUpload" not in s3.recorder.operations()
+    assert s3.store.info(BUCKET, target.key) is None
+    assert caught.value.where == target.location
 
 
 def test_upload_target_from_a_privilege_hides_its_secrets():
