@@ -29,7 +29,7 @@ class Window:
     def read_at(self, offset: int, count: int) -> bytes:
         if self._fd is not None:
             data = os.pread(self._fd, count, self._start + offset)
-            if len(data) < count:  # a short read is allowed; the end of the file is not
+            if len(data) < count:  # Linux reads at most about 2 GiB in one call
                 data += self._read_rest(offset + len(data), count - len(data))
         else:
             with self._lock:
